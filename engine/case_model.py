@@ -1,0 +1,242 @@
+"""The case file format v1 (shared/case-format.md) as pydantic models.
+
+Structure and types are checked here; cross-references, dates against `as_of` and the
+clause's bounds on approved figures are checked in `case_checks` (the bounds come from
+rules/, so they cannot live in the model)."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from .money import to_decimal
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A technical ceiling, not a policy figure: keeps fen within durable-rules' 64-bit ints.
+_MONEY_CEILING = Decimal("1e13")
+
+
+def _strict_date(value: object) -> date:
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _DATE_RE.match(value):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value} is not a calendar date") from None
+
+
+def _money(value: object) -> Decimal:
+    amount = to_decimal(value)
+    if amount < 0:
+        raise ValueError("must not be negative")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValueError("must be to the fen (at most two decimal places)")
+    if amount >= _MONEY_CEILING:
+        raise ValueError("is larger than any plausible amount (10^13 yuan)")
+    return amount
+
+
+def _number(value: object) -> Decimal:
+    number = to_decimal(value)
+    if number < 0:
+        raise ValueError("must not be negative")
+    if number >= _MONEY_CEILING:
+        raise ValueError("is implausibly large")
+    return number
+
+
+def _count(value: object) -> int:
+    # JSON has one number type; reject 1.5, true and "3" so a typo never becomes a count.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be a whole number")
+    if value < 0:
+        raise ValueError("must not be negative")
+    if value > 10**9:
+        raise ValueError("is implausibly large")
+    return value
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be a string")
+    return value
+
+
+Date = Annotated[date, BeforeValidator(_strict_date)]
+Money = Annotated[Decimal, BeforeValidator(_money)]
+Number = Annotated[Decimal, BeforeValidator(_number)]
+Count = Annotated[int, BeforeValidator(_count)]
+Flag = Annotated[bool, BeforeValidator(_flag)]
+Text = Annotated[str, BeforeValidator(_text)]
+Id = Annotated[str, BeforeValidator(_text), Field(min_length=1)]
+Year = Annotated[int, BeforeValidator(_count), Field(ge=1900, le=2200)]
+Months = Annotated[int, BeforeValidator(_count), Field(ge=1)]
+
+Ownership = Literal["private", "state_owned", "collective", "foreign", "other"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Talent(Strict):
+    category: Literal["team_member", "high_level_entrepreneur"]
+    recognized_on: Date
+    approved_monthly_allowance: Money | None = None
+
+
+class HomePurchase(Strict):
+    date: Date
+    total_price: Money
+    in_district: Flag
+    first_home: Flag
+
+
+class Apartment(Strict):
+    start: Date
+    monthly_rent: Money
+
+
+class Person(Strict):
+    id: Id
+    name: Text | None = None
+    birth_date: Date | None = None
+    settled_in_district: Flag = False
+    talent: Talent | None = None
+    home_purchase: HomePurchase | None = None
+    employer: Id | None = None
+    is_executive: Flag = False
+    apartment: Apartment | None = None
+    school_age_children: Flag = False
+
+
+class Space(Strict):
+    approved_area_m2: Number | None = None
+    rented_area_m2: Number | None = None
+    monthly_rent_per_m2: Money | None = None
+    lease_start: Date | None = None
+
+
+class LandPurchase(Strict):
+    date: Date
+    transfer_price: Money
+    for_industrialization: Flag
+    approved_ratio: Number | None = None
+
+
+class IncubatorYear(Strict):
+    year: Year
+    enterprise_months: Count
+
+
+class Incubator(Strict):
+    approved_rate: Money | None = None
+    years: list[IncubatorYear] = []
+
+
+class Loan(Strict):
+    year: Year
+    lender: Literal["bank", "licensed_institution", "private"]
+    interest_paid: Money
+
+
+class NewProduct(Strict):
+    name: Text
+    kind: Literal["technology", "product", "service"]
+    developed_on: Date
+
+
+class Trademark(Strict):
+    kind: Literal["china_well_known"]
+    recognized_on: Date
+
+
+class QualityAward(Strict):
+    level: Literal["national", "provincial", "municipal"]
+    awarded_on: Date
+
+
+class Standard(Strict):
+    level: Literal["international", "national", "industry", "district"]
+    role: Literal["lead", "participant"]
+    published_on: Date
+
+
+class Listing(Strict):
+    board: Literal["sse_main", "szse_main", "chinext", "star", "bse", "overseas_main", "neeq", "wuhan_equity"]
+    listed_on: Date
+
+
+class Intern(Strict):
+    birth_date: Date
+    start: Date
+    months: Months
+    registered_unemployed: Flag
+
+
+class PovertyHire(Strict):
+    hired_on: Date
+    registered_poor: Flag
+
+
+class Enterprise(Strict):
+    id: Id
+    name: Text | None = None
+    registered_in_district: Flag = False
+    ownership: Ownership | None = None
+    founded_on: Date | None = None
+    founders: list[Id] = []
+    employees: Count | None = None
+    space: Space | None = None
+    land_purchases: list[LandPurchase] = []
+    incubator: Incubator | None = None
+    retained_tax: dict[str, Money] = {}
+    loans: list[Loan] = []
+    new_products: list[NewProduct] = []
+    trademarks: list[Trademark] = []
+    quality_awards: list[QualityAward] = []
+    standards: list[Standard] = []
+    listings: list[Listing] = []
+    interns: list[Intern] = []
+    poverty_hires: list[PovertyHire] = []
+
+    @field_validator("retained_tax")
+    @classmethod
+    def _year_keys(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        for key in value:
+            if not re.fullmatch(r"(19|20|21)\d\d", key):
+                raise ValueError(f"key {key!r} must be a four-digit year")
+        return value
+
+
+class Placement(Strict):
+    placed_on: Date
+    months_worked: Count
+    employer_ownership: Ownership
+    employer_in_district: Flag
+
+
+class Agency(Strict):
+    id: Id
+    name: Text | None = None
+    kind: Literal["hr_service_agency", "hr_service_station", "other"] | None = None
+    placements: list[Placement] = []
+
+
+class Case(Strict):
+    case_id: Id
+    as_of: Date | None = None
+    persons: list[Person] = []
+    enterprises: list[Enterprise] = []
+    agencies: list[Agency] = []

@@ -1,0 +1,244 @@
+"""One case in, one decision out: pure and deterministic for a given case, `as_of`,
+language and rules."""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from . import decision as d
+from .case_checks import CaseError, bound_checks, pydantic_errors, structural_checks
+from .case_model import Case
+from .compiler import CompiledBook, compile_rulebook
+from .conditions import Assessment, FactIndex, Outcome, assess
+from .derivations import talent_enterprises
+from .facts import FactBuilder
+from .formulas import FORMULAS, Context
+from .formulas.base import CASH, EXACT, CheckResult, Part
+from .i18n import Messages
+from .money import fmt
+from .rulebook import Program, RuleBook, load_rulebook
+
+
+class EngineError(RuntimeError):
+    """A fault of the engine or its rules, never of the case."""
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    return value
+
+
+def parse_case_text(text: str | bytes) -> Any:
+    """JSON with numbers read as Decimal, so 0.1 stays exactly 0.1."""
+    return json.loads(text, parse_float=Decimal)
+
+
+class Engine:
+    """Rules loaded and compiled once; `evaluate` is called once per case."""
+
+    def __init__(self, rules_dir: Path | str | None = None, book: RuleBook | None = None):
+        self.book = book if book is not None else load_rulebook(Path(rules_dir) if rules_dir else None)
+        self.compiled: CompiledBook = compile_rulebook(self.book)
+        self._facts = FactBuilder(self.book.derived)
+        self._definition = self.book.definitions["talent_enterprise"]
+
+    @property
+    def rules_version(self) -> str:
+        return self.book.version
+
+    # ---------------------------------------------------------------------------
+    def evaluate(self, case: Case | dict | str | bytes, as_of: date | None = None, lang: str | None = None,
+                 today: date | None = None) -> d.Decision:
+        msgs = Messages(lang)
+        data: Any = case
+        if isinstance(case, (str, bytes)):
+            try:
+                data = parse_case_text(case)
+            except json.JSONDecodeError as exc:
+                return self._invalid("", [CaseError("(case)", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")], msgs)
+        if isinstance(data, Case):
+            model = data
+        else:
+            if not isinstance(data, dict):
+                return self._invalid("", [CaseError("(case)", "a case must be a JSON object")], msgs)
+            try:
+                model = Case.model_validate(data)
+            except ValidationError as exc:
+                case_id = data.get("case_id") if isinstance(data.get("case_id"), str) else ""
+                return self._invalid(case_id, pydantic_errors(exc), msgs)
+        effective = as_of or model.as_of or today or date.today()
+        errors = structural_checks(model, effective) + bound_checks(model, self.book.bounds)
+        if errors:
+            return self._invalid(model.case_id, errors, msgs, effective)
+        return self._decide(model, effective, msgs)
+
+    def _invalid(self, case_id: str, errors: list[CaseError], msgs: Messages, as_of: date | None = None) -> d.Decision:
+        return d.Decision(case_id=case_id, status="invalid", rules_version=self.book.version, lang=msgs.locale,
+                          as_of=as_of.isoformat() if as_of else None,
+                          errors=[d.ErrorItem(path=e.path, message=e.message) for e in errors])
+
+    # ---------------------------------------------------------------------------
+    def _decide(self, case: Case, as_of: date, msgs: Messages) -> d.Decision:
+        facts = self._facts.build(case)
+        facts.append({"t": "case", "fid": len(facts) + 1, "owner": case.case_id, "path": "as_of", "as_of": as_of})
+        index = FactIndex(facts)
+        definition_rule = self.compiled.by_program[self._definition.id].name
+        with self.compiled.matcher.session() as session:
+            session.assert_facts(facts)
+            derived = talent_enterprises(session.matches().get(definition_rule, []), index, len(facts) + 1)
+            index.add(derived)
+            session.assert_facts(derived)
+            matches = session.matches()
+
+        parts: list[Part] = []
+        checks: list[CheckResult] = []
+        ineligible: list[d.Ineligible] = []
+        assessments: dict[tuple[str, int], Assessment] = {}
+        for program in self.book.programs:
+            rule = self.compiled.by_program[program.id]
+            bindings = self._bindings(program, matches.get(rule.name, []), index)
+            for candidate in index.of(program.facts[program.candidate].type):
+                a = assess(program, candidate, index)
+                assessments[(program.id, candidate["fid"])] = a
+                if a.eligible != (candidate["fid"] in bindings):
+                    raise EngineError(f"{program.id}: durable-rules and the condition check disagree on "
+                                      f"{candidate['path']} (matched: {candidate['fid'] in bindings})")
+                if a.considered and not a.eligible:
+                    ineligible.append(self._ineligible(program, a, index, msgs))
+            ctx = Context(self.book, program, index, as_of)
+            FORMULAS[program.formula["kind"]].fn(ctx, [bindings[fid] for fid in sorted(bindings)])
+            parts.extend(ctx.parts)
+            checks.extend(ctx.checks)
+
+        payouts = self._payouts(parts, assessments, msgs)
+        notes = []
+        for c in checks:
+            program = self.book.program(c.program)
+            message = msgs.text(program.checks[c.check], **{k: msgs.value(v) for k, v in c.values.items()})
+            if c.refused:
+                ineligible.append(d.Ineligible(program=c.program, beneficiary=c.beneficiary, item=c.item,
+                                               title=msgs.text(program.title), reasons=[message],
+                                               unmet=[d.Unmet(condition=c.check, reason=message, found=jsonable(c.values))]))
+            else:
+                notes.append(d.Note(program=c.program, beneficiary=c.beneficiary, item=c.item, check=c.check,
+                                    message=message, values=jsonable(c.values)))
+        order = {p.id: i for i, p in enumerate(self.book.programs)}
+        ineligible.sort(key=lambda x: (order[x.program], x.beneficiary, x.item or ""))
+        notes.sort(key=lambda x: (order[x.program], x.beneficiary, x.item or "", x.check))
+        return d.Decision(case_id=case.case_id, status="ok", rules_version=self.book.version, lang=msgs.locale,
+                          as_of=as_of.isoformat(), payouts=payouts, ineligible=ineligible, notes=notes,
+                          totals=_totals(payouts))
+
+    def _bindings(self, program: Program, found: list[dict[str, int]], index: FactIndex) -> dict[int, dict]:
+        """The first durable match (in sorted order) of each matched candidate."""
+        out: dict[int, dict] = {}
+        for binding in found:
+            fid = binding[program.candidate]
+            if fid not in out:
+                out[fid] = {alias: index.by_fid[f] for alias, f in binding.items()}
+        return out
+
+    # --- reasons -----------------------------------------------------------------
+    def _reason(self, program: Program, o: Outcome, a: Assessment, index: FactIndex, msgs: Messages) -> str | None:
+        if o.condition is None:
+            pattern = program.facts[o.alias]
+            requirement = msgs.text(pattern.text) if pattern.text else msgs.t("reason.no_fact", type=pattern.type)
+            if pattern.type == "talent_enterprise":
+                enterprise = next(f for f in a.binding.values() if f is not None and f["t"] == "enterprise")
+                because = [r for r in (self._reason(self._definition, u, sub, index, msgs)
+                                       for sub in [assess(self._definition, enterprise, index)] for u in sub.unmet) if r]
+                if because:
+                    return msgs.t("reason.missing_because", requirement=requirement,
+                                  because=msgs.t("value.reason_separator").join(because))
+            return msgs.t("reason.missing", requirement=requirement)
+        cond = o.condition
+        if a.binding.get(cond.alias) is None or (cond.ref and a.binding.get(cond.ref[0]) is None):
+            return None  # said once, by the missing fact
+        return msgs.t("reason.unmet", requirement=self._requirement(cond, o, msgs),
+                      actual=msgs.value(o.actual, cond.kind, cond.field))
+
+    @staticmethod
+    def _requirement(cond, o: Outcome, msgs: Messages) -> str:
+        values: dict[str, str] = {}
+        if isinstance(o.expected, tuple) and len(o.expected) == 2 and cond.op in ("between", "within", "within_years"):
+            values["low"], values["high"] = (msgs.value(v, cond.kind, "year" if cond.op == "within_years" else None)
+                                             for v in o.expected)
+        if o.expected is not None:
+            values["expected"] = msgs.value(o.expected, cond.kind,
+                                            "year" if cond.field == "year" or (cond.ref and cond.ref[1] == "q_year") else cond.field)
+        return msgs.text(cond.text, **values)
+
+    def _ineligible(self, program: Program, a: Assessment, index: FactIndex, msgs: Messages) -> d.Ineligible:
+        beneficiary = a.binding.get(program.beneficiary)
+        unmet = []
+        for o in a.unmet:
+            reason = self._reason(program, o, a, index, msgs)
+            if reason is None:
+                continue
+            field = None if o.field is None else f"{program.facts[o.alias].type}.{o.field}"
+            unmet.append(d.Unmet(condition=o.id, reason=reason, found=jsonable(o.actual), field=field))
+        return d.Ineligible(program=program.id, beneficiary=beneficiary["id"] if beneficiary else a.candidate["owner"],
+                            item=a.candidate["path"], title=msgs.text(program.title),
+                            reasons=[u.reason for u in unmet], unmet=unmet)
+
+    # --- lines -------------------------------------------------------------------
+    def _payouts(self, parts: list[Part], assessments: dict, msgs: Messages) -> list[d.Payout]:
+        groups: dict[tuple, list[Part]] = defaultdict(list)
+        for p in parts:
+            groups[(p.program, p.beneficiary, p.year, p.kind, p.basis)].append(p)
+        order = {p.id: i for i, p in enumerate(self.book.programs)}
+        out = []
+        for key in sorted(groups, key=lambda k: (order[k[0]], k[1], k[2], k[3], k[4])):
+            program_id, beneficiary, year, kind, basis = key
+            program = self.book.program(program_id)
+            members = sorted(groups[key], key=lambda p: p.item)
+            amounts = [p.amount for p in members if p.amount is not None]
+            amount = fmt(sum(amounts, Decimal(0))) if amounts else None
+            out.append(d.Payout(
+                program=program_id, beneficiary=beneficiary, year=year, kind=kind, amount=amount, basis=basis,
+                title=msgs.text(program.title),
+                parts=[self._part(program, p, assessments, msgs) for p in members]))
+        return out
+
+    def _part(self, program: Program, p: Part, assessments: dict, msgs: Messages) -> d.Part:
+        candidate = p.binding[program.candidate]
+        a = assessments[(program.id, candidate["fid"])]
+        conditions = [{"condition": o.id, "met": o.met, "found": jsonable(o.actual),
+                       "field": None if o.field is None else f"{program.facts[o.alias].type}.{o.field}",
+                       "requirement": self._requirement(o.condition, o, msgs) if o.condition else
+                       msgs.text(program.facts[o.alias].text) or msgs.t("reason.no_fact", type=program.facts[o.alias].type)}
+                      for o in a.outcomes]
+        return d.Part(item=p.item, amount=fmt(p.amount), steps=p.steps, conditions=conditions,
+                      parameters=[u.as_dict() for u in p.params], benefit=msgs.text(p.benefit) or None,
+                      detail=jsonable(p.detail))
+
+
+def _totals(payouts: list[d.Payout]) -> d.Totals:
+    cash = cash_exact = in_kind = Decimal(0)
+    by_year: dict[int, Decimal] = defaultdict(Decimal)
+    for line in payouts:
+        if line.amount is None:
+            continue
+        amount = Decimal(line.amount)
+        if line.kind == CASH:
+            cash += amount
+            by_year[line.year] += amount
+            if line.basis == EXACT:
+                cash_exact += amount
+        else:
+            in_kind += amount
+    return d.Totals(cash=fmt(cash), cash_exact=fmt(cash_exact),
+                    by_year={str(y): fmt(v) for y, v in sorted(by_year.items())}, in_kind_value=fmt(in_kind))

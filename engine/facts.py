@@ -1,0 +1,180 @@
+"""A validated case as flat facts, the shape the rules match on.
+
+Every entity, sub-object and list item of the case becomes one fact: a dict with
+`t` (its type), `fid` (unique in the case), `owner` (the id of the person, enterprise
+or agency it belongs to), `path` (where it sits in the case file) and its scalar
+fields under their case-format names. Types are named after the case format:
+`person`, `enterprise`, `agency`, `talent`, `home_purchase`, `loans`,
+`incubator.years`, ... A list of ids (`founders`) gives one fact per id, in `value`.
+Entity facts also carry `n_<list>` (how many items) and `has_<object>` (present or
+not), so a rule can say "an enterprise with founders" without a join.
+
+Values stay typed here (date, Decimal, bool, int, str); `matcher` encodes them for
+durable-rules."""
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Callable, get_args, get_origin
+
+from pydantic import BaseModel
+
+from .case_model import Agency, Case, Enterprise, Person
+
+ENTITY_TYPES: dict[str, type[BaseModel]] = {"persons": Person, "enterprises": Enterprise, "agencies": Agency}
+ENTITY_FACT = {"persons": "person", "enterprises": "enterprise", "agencies": "agency"}
+BASE_FIELDS = ("t", "fid", "owner", "path")
+
+# Scalar kinds, used to type-check rule conditions at load.
+KIND_DATE, KIND_NUMBER, KIND_INT, KIND_BOOL, KIND_TEXT = "date", "number", "int", "bool", "text"
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Optional/Annotated to the bare type."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in get_args(annotation) if a is not type(None)]
+            annotation = args[0]
+        else:
+            return annotation
+
+
+def _scalar_kind(annotation: Any) -> str | None:
+    bare = _unwrap(annotation)
+    if get_origin(bare) is typing.Literal:
+        return KIND_TEXT
+    return {date: KIND_DATE, Decimal: KIND_NUMBER, int: KIND_INT, bool: KIND_BOOL, str: KIND_TEXT}.get(bare)
+
+
+@dataclass
+class FactType:
+    name: str
+    fields: dict[str, str] = field(default_factory=dict)  # field name -> scalar kind
+
+
+def _schema() -> dict[str, FactType]:
+    out: dict[str, FactType] = {}
+
+    def visit(model: type[BaseModel], type_name: str) -> None:
+        ft = out.setdefault(type_name, FactType(type_name))
+        for base in BASE_FIELDS:
+            ft.fields[base] = KIND_INT if base == "fid" else KIND_TEXT
+        for name, info in model.model_fields.items():
+            bare = _unwrap(info.annotation)
+            kind = _scalar_kind(info.annotation)
+            if kind is not None:
+                ft.fields[name] = kind
+            elif isinstance(bare, type) and issubclass(bare, BaseModel):
+                ft.fields[f"has_{name}"] = KIND_BOOL
+                visit(bare, name if type_name in ENTITY_FACT.values() else f"{type_name}.{name}")
+            elif get_origin(bare) is list:
+                item = _unwrap(get_args(bare)[0])
+                ft.fields[f"n_{name}"] = KIND_INT
+                sub = name if type_name in ENTITY_FACT.values() else f"{type_name}.{name}"
+                if isinstance(item, type) and issubclass(item, BaseModel):
+                    visit(item, sub)
+                else:
+                    out[sub] = FactType(sub, {**{b: KIND_INT if b == "fid" else KIND_TEXT for b in BASE_FIELDS},
+                                              "value": _scalar_kind(item) or KIND_TEXT})
+            elif get_origin(bare) is dict:  # retained_tax: {"<year>": money}
+                ft.fields[f"n_{name}"] = KIND_INT
+                out[name] = FactType(name, {**{b: KIND_INT if b == "fid" else KIND_TEXT for b in BASE_FIELDS},
+                                            "year": KIND_INT, "amount": KIND_NUMBER})
+
+    for plural, model in ENTITY_TYPES.items():
+        visit(model, ENTITY_FACT[plural])
+    return out
+
+
+FACT_SCHEMA: dict[str, FactType] = _schema()
+
+# Derived field functions that rules/general.toml may name.
+DERIVE_FUNCTIONS: dict[str, Callable[..., Any]] = {}
+
+
+def _derive(name: str):
+    def register(fn):
+        DERIVE_FUNCTIONS[name] = fn
+        return fn
+    return register
+
+
+@_derive("age_on")
+def age_on(birth: date | None, day: date | None) -> int | None:
+    """Whole years of age reached on `day` (a 29 February birthday counts on 1 March)."""
+    if birth is None or day is None:
+        return None
+    years = day.year - birth.year
+    if (day.month, day.day) < (birth.month, birth.day):
+        years -= 1
+    return years
+
+
+@dataclass(frozen=True)
+class Derived:
+    fact_type: str
+    field: str
+    function: str
+    args: tuple[str, ...]
+
+
+def derived_kinds() -> dict[str, str]:
+    return {"age_on": KIND_INT}
+
+
+class FactBuilder:
+    def __init__(self, derived: list[Derived]):
+        self._derived: dict[str, list[Derived]] = {}
+        for d in derived:
+            self._derived.setdefault(d.fact_type, []).append(d)
+
+    def build(self, case: Case) -> list[dict[str, Any]]:
+        facts: list[dict[str, Any]] = []
+        for plural in ENTITY_TYPES:
+            for i, entity in enumerate(getattr(case, plural)):
+                self._visit(entity, ENTITY_FACT[plural], entity.id, f"{plural}[{i}]", facts, entity_level=True)
+        return facts
+
+    def _emit(self, facts: list, fact: dict[str, Any]) -> dict[str, Any]:
+        fact["fid"] = len(facts) + 1
+        for d in self._derived.get(fact["t"], ()):
+            fact[d.field] = DERIVE_FUNCTIONS[d.function](*(fact.get(a) for a in d.args))
+        facts.append(fact)
+        return fact
+
+    def _visit(self, model: BaseModel, type_name: str, owner: str, path: str, facts: list, entity_level: bool) -> None:
+        fact: dict[str, Any] = {"t": type_name, "owner": owner, "path": path}
+        children: list[tuple[BaseModel | list | dict, str, str]] = []
+        for name in type(model).model_fields:
+            value = getattr(model, name)
+            sub_type = name if entity_level else f"{type_name}.{name}"
+            if isinstance(value, BaseModel):
+                fact[f"has_{name}"] = True
+                children.append((value, sub_type, f"{path}.{name}"))
+            elif isinstance(value, (list, dict)):
+                fact[f"n_{name}"] = len(value)
+                children.append((value, sub_type, f"{path}.{name}"))
+            elif value is None and f"has_{name}" in FACT_SCHEMA[type_name].fields:
+                fact[f"has_{name}"] = False
+            else:
+                fact[name] = value
+        self._emit(facts, fact)
+        for value, sub_type, sub_path in children:
+            if isinstance(value, BaseModel):
+                self._visit(value, sub_type, owner, sub_path, facts, entity_level=False)
+            elif isinstance(value, dict):
+                for year in sorted(value):
+                    self._emit(facts, {"t": sub_type, "owner": owner, "path": f"{sub_path}.{year}",
+                                       "year": int(year), "amount": value[year]})
+            else:
+                for j, item in enumerate(value):
+                    if isinstance(item, BaseModel):
+                        self._visit(item, sub_type, owner, f"{sub_path}[{j}]", facts, entity_level=False)
+                    else:
+                        self._emit(facts, {"t": sub_type, "owner": owner, "path": f"{sub_path}[{j}]", "value": item})

@@ -1,0 +1,214 @@
+"""What every formula kind shares: the context it computes in and what it returns.
+
+A formula kind is Python (how a benefit is computed); every figure it uses is a
+parameter of the program's rule file, looked up on the trigger date, and every
+case value it reads is named in the rule file's [formula] table."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Callable
+
+from ..conditions import Binding, FactIndex
+from ..money import round_fen
+from ..rulebook import Parameter, Program, RuleBook, _window_years
+from ..trace import Trace, Value
+
+CASH, IN_KIND = "cash", "in_kind"
+EXACT, MAXIMUM = "exact", "maximum"
+
+
+@dataclass(frozen=True)
+class ParamUse:
+    name: str
+    value: str
+    start: date
+    source: str
+    file: str
+    provisional: bool = False
+    note: dict[str, str] | None = None
+    reading: dict[str, str] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "value": self.value, "from": self.start.isoformat(),
+                               "source": self.source, "file": self.file}
+        if self.provisional:
+            out["provisional"] = True
+        if self.note:
+            out["note"] = self.note
+        if self.reading:
+            out["reading"] = self.reading
+        return out
+
+
+@dataclass
+class Part:
+    """One computed contribution to a payout line (lines of the same program,
+    beneficiary, year, kind and basis are their parts added up)."""
+    program: str
+    beneficiary: str
+    year: int
+    kind: str
+    basis: str
+    amount: Decimal | None
+    item: str
+    binding: Binding
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    params: list[ParamUse] = field(default_factory=list)
+    benefit: dict[str, str] | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """A check of the rule file's [[checks]] that the formula evaluated: an item that
+    matched the conditions but fails an aggregate test (`refused`), or a plain note."""
+    program: str
+    beneficiary: str
+    item: str | None
+    check: str
+    values: dict[str, Any]
+    refused: bool
+
+
+def _param_text(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_param_text(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_param_text(v)}" for k, v in value.items())
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+class Context:
+    def __init__(self, book: RuleBook, program: Program, index: FactIndex, as_of: date):
+        self.book, self.program, self.index, self.as_of = book, program, index, as_of
+        self.parts: list[Part] = []
+        self.checks: list[CheckResult] = []
+        window = book.general["policy_window"].only
+        self.window: tuple[date, date] = window.value
+        self.window_years = _window_years(window.value)
+
+    # parameters -----------------------------------------------------------------
+    def parameter(self, name: str) -> Parameter:
+        return self.book.parameter(self.program, name)
+
+    def param(self, name: str, on: date, trace_name: str | None = None) -> tuple[Any, ParamUse]:
+        parameter = self.parameter(name)
+        row = parameter.at(on)
+        use = ParamUse(trace_name or name, _param_text(row.value), row.start, row.source, parameter.file,
+                       row.provisional, row.note, parameter.reading)
+        return row.value, use
+
+    def window_use(self) -> ParamUse:
+        parameter = self.book.general["policy_window"]
+        row = parameter.only
+        return ParamUse("policy_window", _param_text(row.value), row.start, row.source, parameter.file,
+                        reading=parameter.reading)
+
+    # case values ----------------------------------------------------------------
+    def get(self, binding: Binding, key: str) -> Any:
+        """A value named in [formula] (e.g. "purchase.total_price") from the binding."""
+        alias, _, fname = self.program.formula[key].partition(".")
+        fact = binding[alias]
+        return None if fact is None else fact.get(fname)
+
+    def ref_name(self, key: str) -> str:
+        """The case-format name of a [formula] value, for the steps: type.field."""
+        alias, _, fname = self.program.formula[key].partition(".")
+        return f"{self.program.facts[alias].type}.{fname}"
+
+    def path(self, binding: Binding, alias: str | None = None) -> str:
+        fact = binding[alias or self.program.candidate]
+        return fact["path"]
+
+    def beneficiary(self, binding: Binding) -> str:
+        fact = binding[self.program.beneficiary]
+        return fact["id"]
+
+    def by_beneficiary(self, matched: list[Binding]) -> dict[str, list[Binding]]:
+        groups: dict[str, list[Binding]] = defaultdict(list)
+        for b in matched:
+            groups[self.beneficiary(b)].append(b)
+        return dict(sorted(groups.items()))
+
+    # results --------------------------------------------------------------------
+    def add(self, binding: Binding, year: int, kind: str, basis: str, amount: Decimal | None,
+            trace: Trace | None = None, params: list[ParamUse] | None = None, item: str | None = None,
+            benefit: dict[str, str] | None = None, **detail: Any) -> None:
+        if amount is not None:
+            amount = round_fen(amount)
+            if amount == 0:
+                return  # brief: a cash line of 0.00 is not emitted
+        self.parts.append(Part(self.program.id, self.beneficiary(binding), year, kind, basis, amount,
+                               item or self.path(binding), binding, trace.steps if trace else [],
+                               params or [], benefit, detail))
+
+    def check(self, binding: Binding, check: str, refused: bool, item: str | None = None, **values: Any) -> None:
+        if check not in self.program.checks:
+            raise KeyError(f"{self.program.file}: the formula reports check {check!r}, which [[checks]] does not declare")
+        self.checks.append(CheckResult(self.program.id, self.beneficiary(binding), item, check, values, refused))
+
+
+def in_window(ctx: Context, day: date) -> bool:
+    return ctx.window[0] <= day <= ctx.window[1]
+
+
+def months_by_year(start: date, months: int) -> list[tuple[int, int, int]]:
+    """(year, first month index, months in that year) for `months` consecutive months
+    counted from the start's month (brief: month counting starts with the trigger's month)."""
+    out: list[tuple[int, int, int]] = []
+    year, month = start.year, start.month
+    for i in range(months):
+        if out and out[-1][0] == year:
+            y, first, n = out[-1]
+            out[-1] = (y, first, n + 1)
+        else:
+            out.append((year, i, 1))
+        month += 1
+        if month > 12:
+            year, month = year + 1, 1
+    return out
+
+
+def month_starts(start: date, months: int) -> list[date]:
+    out = []
+    year, month = start.year, start.month
+    for _ in range(months):
+        out.append(date(year, month, 1))
+        month += 1
+        if month > 12:
+            year, month = year + 1, 1
+    return out
+
+
+@dataclass(frozen=True)
+class FormulaKind:
+    fn: Callable[[Context, list[Binding]], None]
+    values: tuple[str, ...] = ()        # [formula] keys naming case values ("alias.field")
+    optional_values: tuple[str, ...] = ()
+    params: tuple[str, ...] = ()        # parameters the program's file (or general) must have
+    texts: tuple[str, ...] = ()         # [formula] keys holding {zh, en} texts
+    param_keys: tuple[str, ...] = ()    # [formula] keys naming a parameter file (e.g. wage)
+    aliases: dict[str, str] = field(default_factory=dict)  # alias -> fact type the code reads
+
+
+FORMULAS: dict[str, FormulaKind] = {}
+
+
+def formula(name: str, **spec: Any):
+    def register(fn):
+        FORMULAS[name] = FormulaKind(fn, **spec)
+        return fn
+    return register
+
+
+def value_of(ctx: Context, binding: Binding, key: str) -> Value:
+    return Trace.case_value(ctx.get(binding, key), ctx.ref_name(key))
+
+
+def as_decimal(x: Any) -> Decimal:
+    return x if isinstance(x, Decimal) else Decimal(x)

@@ -1,0 +1,113 @@
+"""Message catalogs and locale formatting (babel).
+
+Engine sentences live in locale/<locale>/LC_MESSAGES/xisai.po, keyed by message id;
+the rule files carry their own zh/en texts (titles, conditions, readings). Money,
+numbers and dates are formatted by babel for the locale."""
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_compact_decimal, format_currency, format_decimal, format_percent
+from babel.support import Translations
+
+LOCALES = ("zh_CN", "en")
+DEFAULT_LOCALE = "zh_CN"
+_ALIASES = {"zh": "zh_CN", "zh_cn": "zh_CN", "zh-cn": "zh_CN", "cn": "zh_CN", "en": "en", "en_us": "en", "en-us": "en"}
+
+
+def normalise_locale(name: str | None) -> str:
+    if not name:
+        return DEFAULT_LOCALE
+    found = _ALIASES.get(name.lower()) or (name if name in LOCALES else None)
+    if found is None:
+        raise ValueError(f"unsupported language {name!r} (supported: {', '.join(LOCALES)})")
+    return found
+
+
+def catalog_path(locale: str) -> Path:
+    return Path(str(resources.files("xisai.locale"))) / locale / "LC_MESSAGES" / "xisai.po"
+
+
+@lru_cache(maxsize=None)
+def _translations(locale: str) -> tuple[Translations, frozenset[str]]:
+    with catalog_path(locale).open("rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    ids = frozenset(m.id for m in catalog if m.id and m.string)
+    return Translations(buffer), ids
+
+
+class MissingMessage(KeyError):
+    pass
+
+
+class Messages:
+    """Sentences and formats for one locale."""
+
+    def __init__(self, locale: str | None = None):
+        self.locale = normalise_locale(locale)
+        self.lang = "zh" if self.locale.startswith("zh") else "en"
+        self._babel = Locale.parse(self.locale)
+        self._tr, self._ids = _translations(self.locale)
+
+    def has(self, key: str) -> bool:
+        return key in self._ids
+
+    def t(self, key: str, **values: Any) -> str:
+        if key not in self._ids:
+            raise MissingMessage(f"message {key!r} is missing from the {self.locale} catalog")
+        return self._tr.gettext(key).format(**values)
+
+    def text(self, texts: dict[str, str] | None, **values: Any) -> str:
+        """A rule file's {zh, en} text in this locale, placeholders filled."""
+        if not texts:
+            return ""
+        return texts[self.lang].format(**values) if values else texts[self.lang]
+
+    # formats --------------------------------------------------------------------
+    def money(self, amount: Decimal | str | None) -> str:
+        if amount is None:
+            return self.t("value.none")
+        return format_currency(Decimal(amount), "CNY", locale=self._babel)
+
+    def money_short(self, amount: Decimal) -> str:
+        return format_compact_decimal(amount, locale=self._babel, fraction_digits=2)
+
+    def number(self, value: Decimal | int) -> str:
+        return format_decimal(value, locale=self._babel, decimal_quantization=False)
+
+    def percent(self, value: Decimal) -> str:
+        return format_percent(value, locale=self._babel, decimal_quantization=False)
+
+    def date(self, value: date) -> str:
+        return format_date(value, "long", locale=self._babel)
+
+    def value(self, value: Any, kind: str | None = None, field: str | None = None) -> str:
+        """A case or parameter value, as a person reads it."""
+        if value is None:
+            return self.t("value.none")
+        if isinstance(value, bool):
+            return self.t("value.true" if value else "value.false")
+        if isinstance(value, date):
+            return self.date(value)
+        if isinstance(value, (list, tuple)):
+            return self.t("value.list_separator").join(self.value(v, kind, field) for v in value)
+        if isinstance(value, str):
+            key = f"enum.{field}.{value}" if field else None
+            return self.t(key) if key and self.has(key) else value
+        # Whole numbers here are years, months, ages and counts: never grouped ("2,024").
+        text = str(value) if isinstance(value, int) else self.number(value)
+        unit = f"unit.{field}" if field else None
+        return self.t(unit, value=text) if unit and self.has(unit) else text
