@@ -22,7 +22,7 @@ from typing import Any, Callable, get_args, get_origin
 
 from pydantic import BaseModel
 
-from .case_model import Agency, Case, Enterprise, Person
+from .case_model import Agency, Case, Enterprise, Money, Person
 
 ENTITY_TYPES: dict[str, type[BaseModel]] = {"persons": Person, "enterprises": Enterprise, "agencies": Agency}
 ENTITY_FACT = {"persons": "person", "enterprises": "enterprise", "agencies": "agency"}
@@ -30,6 +30,7 @@ BASE_FIELDS = ("t", "fid", "owner", "path")
 
 # Scalar kinds, used to type-check rule conditions at load.
 KIND_DATE, KIND_NUMBER, KIND_INT, KIND_BOOL, KIND_TEXT = "date", "number", "int", "bool", "text"
+KIND_MONEY = "money"  # a number that is CNY (the case model's Money type)
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -45,7 +46,19 @@ def _unwrap(annotation: Any) -> Any:
             return annotation
 
 
-def _scalar_kind(annotation: Any) -> str | None:
+def _is_money(annotation: Any, metadata: list | None = None) -> bool:
+    # pydantic moves a top-level Annotated's metadata to the field; inside Optional it stays.
+    money_meta = get_args(Money)[1:]
+    if metadata and any(m in money_meta for m in metadata):
+        return True
+    if get_origin(annotation) in (typing.Union, types.UnionType):
+        return any(_is_money(a) for a in get_args(annotation))
+    return annotation is Money
+
+
+def _scalar_kind(annotation: Any, metadata: list | None = None) -> str | None:
+    if _is_money(annotation, metadata):
+        return KIND_MONEY
     bare = _unwrap(annotation)
     if get_origin(bare) is typing.Literal:
         return KIND_TEXT
@@ -67,7 +80,7 @@ def _schema() -> dict[str, FactType]:
             ft.fields[base] = KIND_INT if base == "fid" else KIND_TEXT
         for name, info in model.model_fields.items():
             bare = _unwrap(info.annotation)
-            kind = _scalar_kind(info.annotation)
+            kind = _scalar_kind(info.annotation, info.metadata)
             if kind is not None:
                 ft.fields[name] = kind
             elif isinstance(bare, type) and issubclass(bare, BaseModel):
@@ -85,7 +98,7 @@ def _schema() -> dict[str, FactType]:
             elif get_origin(bare) is dict:  # retained_tax: {"<year>": money}
                 ft.fields[f"n_{name}"] = KIND_INT
                 out[name] = FactType(name, {**{b: KIND_INT if b == "fid" else KIND_TEXT for b in BASE_FIELDS},
-                                            "year": KIND_INT, "amount": KIND_NUMBER})
+                                            "year": KIND_INT, "amount": KIND_MONEY})
 
     for plural, model in ENTITY_TYPES.items():
         visit(model, ENTITY_FACT[plural])

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .case_checks import Bound
-from .facts import (DERIVE_FUNCTIONS, FACT_SCHEMA, KIND_BOOL, KIND_DATE, KIND_INT, KIND_NUMBER, KIND_TEXT,
+from .facts import (DERIVE_FUNCTIONS, FACT_SCHEMA, KIND_BOOL, KIND_DATE, KIND_INT, KIND_MONEY, KIND_NUMBER, KIND_TEXT,
                     Derived, FactType, derived_kinds)
 from .money import to_decimal
 
@@ -39,7 +39,7 @@ class RuleError(ValueError):
 
 
 @dataclass(frozen=True)
-class ParamValue:
+class ParamValue:  # one dated row of a parameter
     start: date
     value: Any
     source: str
@@ -530,7 +530,8 @@ def _typed(cr: _Reader, kind: str, v: Any) -> Any:
           KIND_TEXT: lambda: isinstance(v, str),
           KIND_DATE: lambda: isinstance(v, date),
           KIND_INT: lambda: isinstance(v, Decimal) and v == v.to_integral_value(),
-          KIND_NUMBER: lambda: isinstance(v, Decimal)}[kind]()
+          KIND_NUMBER: lambda: isinstance(v, Decimal),
+          KIND_MONEY: lambda: isinstance(v, Decimal)}[kind]()
     if not ok:
         raise cr.fail("value", f"{v!r} does not fit a {kind} field")
     return int(v) if kind == KIND_INT else v

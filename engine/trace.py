@@ -26,21 +26,22 @@ class Trace:
         self.steps: list[dict[str, Any]] = []
 
     # operands -------------------------------------------------------------
+    # `unit` says how a value reads: "CNY" (money), "ratio", "m2", "months", ...
     @staticmethod
-    def case_value(value: Decimal | int, field: str, path: str | None = None) -> Value:
-        ref: dict[str, Any] = {"value": str(value), "field": field}
+    def case_value(value: Decimal | int, field: str, unit: str, path: str | None = None) -> Value:
+        ref: dict[str, Any] = {"value": str(value), "field": field, "unit": unit}
         if path:
             ref["path"] = path
         return Value(Decimal(value), ref)
 
     @staticmethod
-    def param(value: Decimal | int, name: str, extra: dict[str, Any] | None = None) -> Value:
-        return Value(Decimal(value), {"value": str(value), "param": name, **(extra or {})})
+    def param(value: Decimal | int, name: str, unit: str, **extra: Any) -> Value:
+        return Value(Decimal(value), {"value": str(value), "param": name, "unit": unit, **extra})
 
     @staticmethod
-    def count(value: int, label: str, **detail: Any) -> Value:
+    def count(value: int, label: str, unit: str = "months", **detail: Any) -> Value:
         """A count the formula derived (months in a year, ...), with what it counts."""
-        return Value(Decimal(value), {"value": str(value), "count": label, **detail})
+        return Value(Decimal(value), {"value": str(value), "count": label, "unit": unit, **detail})
 
     # operations -----------------------------------------------------------
     def _step(self, op: str, label: str, args: list[Value], result: Decimal, **detail: Any) -> Value:

@@ -11,9 +11,9 @@ def fixed_amount(ctx: Context, matched: list[Binding]) -> None:
     """A fixed sum per item (trademark, hire, placement), in the item's year."""
     for b in matched:
         on = ctx.get(b, "on")
-        amount, use = ctx.param("amount", on)
+        amount, use = ctx.traced("amount", on)
         t = Trace()
-        line = t.round("amount", Trace.param(amount, "amount"))
+        line = t.round("amount", amount)
         ctx.add(b, on.year, CASH, EXACT, line.amount, t, [use])
 
 
@@ -23,9 +23,9 @@ def amount_by_level(ctx: Context, matched: list[Binding]) -> None:
     for b in matched:
         on = ctx.get(b, "on")
         level = ctx.get(b, "key")
-        table, use = ctx.param("amounts", on)
+        amount, use = ctx.traced("amounts", on, pick=level)
         t = Trace()
-        line = t.round("amount", Trace.param(table[level], f"amounts.{level}"))
+        line = t.round("amount", amount)
         ctx.add(b, on.year, CASH, EXACT, line.amount, t, [use], level=level)
 
 
@@ -45,7 +45,7 @@ def listing_tiers(ctx: Context, matched: list[Binding]) -> None:
                           date=ctx.get(paid[tier], "on"))
                 continue
             paid[tier] = b
-            amounts, amounts_use = ctx.param("amounts", on)
+            amount, amounts_use = ctx.traced("amounts", on, pick=tier)
             t = Trace()
-            line = t.round("amount", Trace.param(amounts[tier], f"amounts.{tier}"))
+            line = t.round("amount", amount)
             ctx.add(b, on.year, CASH, EXACT, line.amount, t, [tiers_use, amounts_use], board=board, tier=tier)

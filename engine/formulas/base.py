@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from ..conditions import Binding, FactIndex
+from ..facts import FACT_SCHEMA, KIND_MONEY
 from ..money import round_fen
 from ..rulebook import Parameter, Program, RuleBook, _window_years
 from ..trace import Trace, Value
@@ -102,6 +103,14 @@ class Context:
         use = ParamUse(trace_name or name, _param_text(row.value), row.start, row.source, parameter.file,
                        row.provisional, row.note, parameter.reading)
         return row.value, use
+
+    def traced(self, name: str, on: date, pick: str | None = None) -> tuple[Value, ParamUse]:
+        """A parameter as a step operand (its unit from the rule file), and its use.
+        `pick` takes one entry of a table parameter (a level, a tier)."""
+        value, use = self.param(name, on)
+        if pick is not None:
+            value, name = value[pick], f"{name}.{pick}"
+        return Trace.param(value, name, self.parameter(use.name).unit), use
 
     def window_use(self) -> ParamUse:
         parameter = self.book.general["policy_window"]
@@ -206,8 +215,16 @@ def formula(name: str, **spec: Any):
     return register
 
 
-def value_of(ctx: Context, binding: Binding, key: str) -> Value:
-    return Trace.case_value(ctx.get(binding, key), ctx.ref_name(key))
+def value_of(ctx: Context, binding: Binding, key: str, unit: str | None = None) -> Value:
+    """A case value named in [formula] as a step operand; money fields read as CNY."""
+    alias, _, fname = ctx.program.formula[key].partition(".")
+    fact = binding[alias]
+    if unit is None:
+        kind = FACT_SCHEMA[fact["t"]].fields.get(fname)
+        if kind != KIND_MONEY:
+            raise ValueError(f"{ctx.program.file}: formula.{key} needs a unit ({fact['t']}.{fname} is not money)")
+        unit = "CNY"
+    return Trace.case_value(fact[fname], ctx.ref_name(key), unit, fact["path"])
 
 
 def as_decimal(x: Any) -> Decimal:

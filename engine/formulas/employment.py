@@ -16,7 +16,7 @@ def internship(ctx: Context, matched: list[Binding]) -> None:
     for b in matched:
         intern = b[ctx.program.candidate]
         start = intern["start"]
-        share, share_use = ctx.param("share", start)
+        share, share_use = ctx.traced("share", start)
         max_months, max_use = ctx.param("max_months", start)
         months = min(intern["months"], int(max_months))
         # year -> wage row start -> (months, wage, its use)
@@ -30,8 +30,8 @@ def internship(ctx: Context, matched: list[Binding]) -> None:
             pieces = []
             uses: list[ParamUse] = [share_use, max_use]
             for _, (n, wage, use) in sorted(rows.items()):
-                pieces.append(t.mul("share_of_wage", Trace.param(share, "share"),
-                                    Trace.param(wage, wage_name, {"from": use.start.isoformat()}),
+                pieces.append(t.mul("share_of_wage", share,
+                                    Trace.param(wage, wage_name, "CNY/month", **{"from": use.start.isoformat()}),
                                     Trace.count(n, "months_in_year", year=year)))
                 uses.append(use)
             total = t.sum("year_total", pieces) if len(pieces) > 1 else pieces[0]

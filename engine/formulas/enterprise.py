@@ -35,17 +35,16 @@ def office_space(ctx: Context, matched: list[Binding]) -> None:
             continue
         approved = space.get("approved_area_m2") if space is not None else None
         min_area, min_use = ctx.param("min_area", start)
-        max_area, max_use = ctx.param("max_area", start)
         months, months_use = ctx.param("months", start)
         if approved is not None:
-            area = Trace.case_value(approved, "space.approved_area_m2")
+            area = Trace.case_value(approved, "space.approved_area_m2", "m2", space["path"])
             params = [months_use]
         else:
-            area = Trace.param(max_area, "max_area")
+            area, max_use = ctx.traced("max_area", start)
             params = [max_use, months_use]
         if renting:
-            rented = Trace.case_value(space["rented_area_m2"], "space.rented_area_m2")
-            rent = Trace.case_value(space["monthly_rent_per_m2"], "space.monthly_rent_per_m2")
+            rented = Trace.case_value(space["rented_area_m2"], "space.rented_area_m2", "m2", space["path"])
+            rent = Trace.case_value(space["monthly_rent_per_m2"], "space.monthly_rent_per_m2", "CNY/m2/month", space["path"])
             # Exact when the area does not depend on the undecided figure (brief).
             exact = approved is not None or space["rented_area_m2"] <= min_area
             if approved is None and exact:
@@ -67,9 +66,9 @@ def share_of_price(ctx: Context, matched: list[Binding]) -> None:
     """Approved ratio (else the maximum) x price, per item, in the item's year."""
     for b in matched:
         on = ctx.get(b, "on")
-        max_ratio, use = ctx.param("max_ratio", on)
+        max_ratio, use = ctx.traced("max_ratio", on)
         approved = ctx.get(b, "approved")
-        ratio = value_of(ctx, b, "approved") if approved is not None else Trace.param(max_ratio, "max_ratio")
+        ratio = value_of(ctx, b, "approved", "ratio") if approved is not None else max_ratio
         t = Trace()
         amount = t.round("amount", t.mul("share_of_price", value_of(ctx, b, "base"), ratio))
         ctx.add(b, on.year, CASH, EXACT if approved is not None else MAXIMUM, amount.amount, t,
@@ -81,11 +80,11 @@ def rate_per_unit(ctx: Context, matched: list[Binding]) -> None:
     """Approved rate (else the maximum) x the count reported for a year."""
     for b in matched:
         year = ctx.get(b, "year")
-        max_rate, use = ctx.param("max_rate", _first_day(ctx, year))
+        max_rate, use = ctx.traced("max_rate", _first_day(ctx, year))
         approved = ctx.get(b, "approved")
-        rate = value_of(ctx, b, "approved") if approved is not None else Trace.param(max_rate, "max_rate")
+        rate = value_of(ctx, b, "approved") if approved is not None else max_rate
         t = Trace()
-        amount = t.round("amount", t.mul("rate_times_count", rate, value_of(ctx, b, "count")))
+        amount = t.round("amount", t.mul("rate_times_count", rate, value_of(ctx, b, "count", "enterprise-months")))
         ctx.add(b, year, CASH, EXACT if approved is not None else MAXIMUM, amount.amount, t,
                 [] if approved is not None else [use])
 
@@ -97,7 +96,7 @@ def tax_reward(ctx: Context, matched: list[Binding]) -> None:
     for b in matched:
         ent_id = ctx.beneficiary(b)
         q = _te(b)["q"]
-        share, share_use = ctx.param("share", q)
+        share, share_use = ctx.traced("share", q)
         years, years_use = ctx.param("years", q)
         first, last = q.year, q.year + int(years) - 1
         figures = {f["year"]: f for f in ctx.index.of("retained_tax", ent_id)}
@@ -108,8 +107,8 @@ def tax_reward(ctx: Context, matched: list[Binding]) -> None:
                 continue
             t = Trace()
             amount = t.round("amount", t.mul("share_of_retained_tax",
-                                             Trace.case_value(fact["amount"], "retained_tax", fact["path"]),
-                                             Trace.param(share, "share")))
+                                             Trace.case_value(fact["amount"], "retained_tax", "CNY", fact["path"]),
+                                             share))
             ctx.add(b, year, CASH, EXACT, amount.amount, t, [share_use, years_use], item=fact["path"])
         for year, fact in sorted(figures.items()):
             if not first <= year <= last:
@@ -135,8 +134,8 @@ def loan_interest(ctx: Context, matched: list[Binding]) -> None:
                 ctx.check(b, "first_year_in_window", refused=True, item=ctx.path(b), year=y0, low=low, high=high)
             continue
         on = _first_day(ctx, y0)
-        share, share_use = ctx.param("share", on)
-        cap, cap_use = ctx.param("cap", on)
+        share, share_use = ctx.traced("share", on)
+        cap, cap_use = ctx.traced("cap", on)
         years, years_use = ctx.param("years", on)
         last = y0 + int(years) - 1
         for year, bs in sorted(by_year.items()):
@@ -145,10 +144,10 @@ def loan_interest(ctx: Context, matched: list[Binding]) -> None:
                     ctx.check(b, "year_outside", refused=True, item=ctx.path(b), year=year, low=y0, high=last)
                 continue
             t = Trace()
-            interests = [Trace.case_value(b[loan]["interest_paid"], "loans.interest_paid", b[loan]["path"]) for b in bs]
+            interests = [Trace.case_value(b[loan]["interest_paid"], "loans.interest_paid", "CNY", b[loan]["path"]) for b in bs]
             total = t.sum("interest_of_year", interests) if len(interests) > 1 else interests[0]
-            raw = t.round("rounded", t.mul("share_of_interest", total, Trace.param(share, "share")))
-            amount = t.min("capped", raw, Trace.param(cap, "cap"))
+            raw = t.round("rounded", t.mul("share_of_interest", total, share))
+            amount = t.min("capped", raw, cap)
             ctx.add(bs[0], year, CASH, EXACT, amount.amount, t, [share_use, cap_use, years_use],
                     item=";".join(b[loan]["path"] for b in bs), first_year=y0)
 

@@ -1,7 +1,6 @@
 """Formula kinds for a person's benefits: allowances, capped shares, rent relief, schooling."""
 from __future__ import annotations
 
-from decimal import Decimal
 
 from ..conditions import Binding
 from ..trace import Trace
@@ -14,20 +13,19 @@ def monthly_allowance(ctx: Context, matched: list[Binding]) -> None:
     month, split by calendar year; the person's total is capped."""
     for b in matched:
         start = ctx.get(b, "start")
-        approved = ctx.get(b, "approved")
-        max_rate, max_use = ctx.param("max_rate", start)
         months, months_use = ctx.param("months", start)
-        cap, cap_use = ctx.param("cap_per_person", start)
-        if approved is not None:
+        cap, cap_use = ctx.traced("cap_per_person", start)
+        if ctx.get(b, "approved") is not None:
             rate, basis, params = value_of(ctx, b, "approved"), EXACT, [months_use, cap_use]
         else:
-            rate, basis, params = Trace.param(max_rate, "max_rate"), MAXIMUM, [max_use, months_use, cap_use]
-        remaining = Decimal(cap)
+            rate, max_use = ctx.traced("max_rate", start)
+            basis, params = MAXIMUM, [max_use, months_use, cap_use]
+        remaining = cap.amount
         for year, _, n in months_by_year(start, int(months)):
             t = Trace()
             amount = t.round("amount", t.mul("rate_times_months", rate, Trace.count(n, "months_in_year", year=year)))
             if amount.amount > remaining:
-                amount = t.min("capped", amount, Trace.param(remaining, "cap_per_person", {"remaining": True}))
+                amount = t.min("capped", amount, Trace.param(remaining, "cap_per_person", cap.ref["unit"], remaining=True))
             remaining -= amount.amount
             ctx.add(b, year, CASH, basis, amount.amount, t, params, months=n)
 
@@ -37,11 +35,11 @@ def capped_share(ctx: Context, matched: list[Binding]) -> None:
     """min(share x base, cap), rounded before the cap is compared, in the trigger's year."""
     for b in matched:
         on = ctx.get(b, "on")
-        share, share_use = ctx.param("share", on)
-        cap, cap_use = ctx.param("cap", on)
+        share, share_use = ctx.traced("share", on)
+        cap, cap_use = ctx.traced("cap", on)
         t = Trace()
-        raw = t.mul("share_of_base", value_of(ctx, b, "base"), Trace.param(share, "share"))
-        amount = t.min("capped", t.round("rounded", raw), Trace.param(cap, "cap"))
+        raw = t.mul("share_of_base", value_of(ctx, b, "base"), share)
+        amount = t.min("capped", t.round("rounded", raw), cap)
         ctx.add(b, on.year, CASH, EXACT, amount.amount, t, [share_use, cap_use])
 
 
@@ -56,11 +54,10 @@ def rent_relief(ctx: Context, matched: list[Binding]) -> None:
         shares = [row["waived"] for row in schedule for _ in range(int(row["months"]))]
         for year, first, n in months_by_year(start, len(shares)):
             t = Trace()
-            pieces = []
-            for share in sorted(set(shares[first:first + n]), reverse=True):
-                k = shares[first:first + n].count(share)
-                pieces.append(t.mul("waived_rent", rent, Trace.param(share, "schedule.waived"),
-                                    Trace.count(k, "months_in_year", year=year)))
+            in_year = shares[first:first + n]
+            pieces = [t.mul("waived_rent", rent, Trace.param(share, "schedule.waived", "ratio"),
+                            Trace.count(in_year.count(share), "months_in_year", year=year))
+                      for share in sorted(set(in_year), reverse=True)]
             total = t.round("amount", t.sum("year_total", pieces) if len(pieces) > 1 else pieces[0])
             ctx.add(b, year, IN_KIND, EXACT, total.amount, t, [use],
                     benefit=ctx.program.formula["benefit"], months=n)
@@ -75,3 +72,5 @@ def schooling(ctx: Context, matched: list[Binding]) -> None:
         executive = bool(ctx.get(b, "executive"))
         text = ctx.program.formula["benefit_executive" if executive else "benefit_staff"]
         ctx.add(b, on.year, IN_KIND, EXACT, None, benefit=text, executive=executive)
+
+

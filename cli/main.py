@@ -1,0 +1,111 @@
+"""`xisai`: check a case, list and show the rules."""
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from ..engine.evaluate import Engine, EngineError
+from ..engine.i18n import LOCALES, Messages, normalise_locale
+from ..engine.rulebook import RuleError
+from . import render
+
+EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
+
+
+def _date(_ctx, _param, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date written YYYY-MM-DD") from None
+
+
+def _lang(_ctx, _param, value: str | None) -> str:
+    try:
+        return normalise_locale(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+lang_option = click.option("--lang", default="zh_CN", callback=_lang, show_default=True,
+                           help=f"Language of the text: {', '.join(LOCALES)}.")
+rules_option = click.option("--rules", "rules_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+                            default=None, help="A rules directory other than the shipped one.")
+
+
+def _engine(rules_dir: Path | None) -> Engine:
+    try:
+        return Engine(rules_dir)
+    except RuleError as exc:
+        click.echo(f"xisai: the rules did not load: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+
+
+@click.group()
+@click.version_option(package_name="xisai")
+def main() -> None:
+    """xisai: the payouts that 专栏11-1 政策支持行动 grants, with their reasons."""
+
+
+@main.command()
+@click.argument("case_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
+@click.option("--as-of", "as_of", callback=_date, help="Evaluate as of this date (YYYY-MM-DD) instead of the case's.")
+@click.option("--brief", is_flag=True, help="Lines and totals only, without explanations.")
+@lang_option
+@rules_option
+def check(case_file: Path, as_json: bool, as_of: date | None, brief: bool, lang: str, rules_dir: Path | None) -> None:
+    """Evaluate one case file (JSON). Exit 0 valid, 2 invalid, 1 any other error."""
+    try:
+        text = sys.stdin.buffer.read() if str(case_file) == "-" else case_file.read_bytes()
+    except OSError as exc:
+        click.echo(f"xisai: cannot read {case_file}: {exc.strerror}", err=True)
+        sys.exit(EXIT_ERROR)
+    engine = _engine(rules_dir)
+    try:
+        decision = engine.evaluate(text, as_of=as_of, lang=lang)
+    except EngineError as exc:
+        click.echo(f"xisai: internal error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    if as_json:
+        click.echo(decision.to_json())
+    else:
+        render.decision(decision, Messages(lang), engine.book, brief=brief)
+    sys.exit(EXIT_OK if decision.status == "ok" else EXIT_INVALID)
+
+
+@main.group()
+def rules() -> None:
+    """The programs and provisions encoded in rules/."""
+
+
+@rules.command("list")
+@lang_option
+@rules_option
+def rules_list(lang: str, rules_dir: Path | None) -> None:
+    """Every program and provision, with its clause section."""
+    render.rules_list(_engine(rules_dir).book, Messages(lang))
+
+
+@rules.command("show")
+@click.argument("program_id")
+@lang_option
+@rules_option
+def rules_show(program_id: str, lang: str, rules_dir: Path | None) -> None:
+    """One program: its clause, conditions, formula and dated parameters."""
+    book = _engine(rules_dir).book
+    try:
+        program = book.program(program_id)
+    except KeyError:
+        known = ", ".join(p.id for p in book.programs + book.provisions)
+        click.echo(f"xisai: no program {program_id!r} (known: {known})", err=True)
+        sys.exit(EXIT_INVALID)
+    render.rule(program, book, Messages(lang))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""Rich rendering of decisions and rules; plain text when stdout is not a terminal."""
+from __future__ import annotations
+
+import sys
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..engine.decision import Decision
+from ..engine.i18n import Messages
+from ..engine.rulebook import Program, RuleBook
+
+
+def console() -> Console:
+    if sys.stdout.isatty():
+        return Console()
+    # Piped: no colour, no box drawing, lines wide enough not to wrap.
+    return Console(no_color=True, highlight=False, width=200, soft_wrap=True)
+
+
+def _box():
+    return box.SIMPLE_HEAD if sys.stdout.isatty() else None
+
+
+def decision(dec: Decision, msgs: Messages, book: RuleBook, brief: bool = False) -> None:
+    out = console()
+    out.print(Text(msgs.t("cli.case_header", case_id=dec.case_id, as_of=dec.as_of or "-",
+                          rules=dec.rules_version[:19]), style="bold"))
+    if dec.status == "invalid":
+        out.print(Text(msgs.t("cli.invalid", count=len(dec.errors)), style="bold red"))
+        table = Table(box=_box())
+        table.add_column(msgs.t("cli.col.path"))
+        table.add_column(msgs.t("cli.col.message"))
+        for e in dec.errors:
+            table.add_row(e.path, e.message)
+        out.print(table)
+        return
+    if dec.payouts:
+        table = Table(title=msgs.t("cli.payouts"), box=_box(), title_justify="left")
+        for col, justify in (("program", "left"), ("beneficiary", "left"), ("year", "right"), ("kind", "left"),
+                             ("amount", "right"), ("basis", "left")):
+            table.add_column(msgs.t(f"cli.col.{col}"), justify=justify)
+        for line in dec.payouts:
+            amount = msgs.money(line.amount) if line.amount is not None else msgs.t("cli.in_kind_no_value")
+            basis = msgs.t(f"cli.basis.{line.basis}")
+            table.add_row(f"{line.title}\n[dim]{line.program}[/dim]" if sys.stdout.isatty() else f"{line.title} ({line.program})",
+                          line.beneficiary, str(line.year), msgs.t(f"cli.kind.{line.kind}"), amount,
+                          Text(basis, style="yellow" if line.basis == "maximum" else "green"))
+        out.print(table)
+    else:
+        out.print(msgs.t("cli.no_payouts"))
+    if not brief:
+        for line in dec.payouts:
+            expl = line.explanation
+            if not expl:
+                continue
+            out.print(Text(f"{line.title} · {line.beneficiary} · {line.year}", style="bold cyan"))
+            for sentence in expl.get("text", []):
+                out.print(f"  {sentence}")
+    if dec.ineligible:
+        table = Table(title=msgs.t("cli.ineligible"), box=_box(), title_justify="left")
+        table.add_column(msgs.t("cli.col.program"))
+        table.add_column(msgs.t("cli.col.beneficiary"))
+        table.add_column(msgs.t("cli.col.item"))
+        table.add_column(msgs.t("cli.col.reasons"))
+        for x in dec.ineligible:
+            table.add_row(x.title or x.program, x.beneficiary, x.item or "", "\n".join(x.reasons))
+        out.print(table)
+    if dec.notes:
+        out.print(Text(msgs.t("cli.notes"), style="bold"))
+        for n in dec.notes:
+            out.print(f"  · {n.beneficiary}: {n.message}")
+    _totals(out, dec, msgs)
+
+
+def _totals(out: Console, dec: Decision, msgs: Messages) -> None:
+    table = Table(title=msgs.t("cli.totals"), box=_box(), title_justify="left")
+    table.add_column(msgs.t("cli.col.year"))
+    table.add_column(msgs.t("cli.col.amount"), justify="right")
+    for year, amount in dec.totals.by_year.items():
+        table.add_row(year, msgs.money(amount))
+    table.add_row(msgs.t("cli.total_cash"), msgs.money(dec.totals.cash))
+    table.add_row(msgs.t("cli.total_exact"), msgs.money(dec.totals.cash_exact))
+    if dec.totals.in_kind_value != "0.00":
+        table.add_row(msgs.t("cli.total_in_kind"), msgs.money(dec.totals.in_kind_value))
+    out.print(table)
+
+
+def rules_list(book: RuleBook, msgs: Messages) -> None:
+    out = console()
+    table = Table(box=_box())
+    for col in ("id", "title", "section", "kind"):
+        table.add_column(msgs.t(f"cli.col.{col}"))
+    for p in book.programs + book.provisions:
+        table.add_row(p.id, msgs.text(p.title), p.clause_section, msgs.t(f"cli.rule_kind.{p.kind}"))
+    out.print(table)
+    out.print(msgs.t("cli.rules_version", version=book.version))
+
+
+def rule(program: Program, book: RuleBook, msgs: Messages) -> None:
+    from ..engine.explain import describe_rule
+    out = console()
+    desc = describe_rule(program, book, msgs)
+    out.print(Text(f"{desc['title']}  ({program.id})", style="bold"))
+    out.print(f"{msgs.t('cli.clause')}: {desc['clause']['section']}")
+    out.print(f"  「{desc['clause']['text']}」")
+    if desc.get("reading"):
+        out.print(Text(f"{msgs.t('cli.reading')}: {desc['reading']}", style="yellow"))
+    if desc.get("applies"):
+        out.print(desc["applies"])
+    if desc.get("conditions"):
+        out.print(Text(msgs.t("cli.conditions"), style="bold"))
+        for c in desc["conditions"]:
+            out.print(f"  · {c}")
+    if desc.get("formula"):
+        out.print(Text(msgs.t("cli.formula"), style="bold"))
+        out.print(f"  {desc['formula']}")
+    if desc.get("parameters"):
+        table = Table(title=msgs.t("cli.parameters"), box=_box(), title_justify="left")
+        for col in ("parameter", "from", "value", "source"):
+            table.add_column(msgs.t(f"cli.col.{col}"))
+        for row in desc["parameters"]:
+            table.add_row(row["name"], row["from"], row["value"], row["source"])
+        out.print(table)
+    out.print(f"{msgs.t('cli.file')}: rules/{program.file}")
+
