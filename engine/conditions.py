@@ -102,8 +102,11 @@ def candidate_bindings(program: Program, candidate: Fact, index: FactIndex) -> l
 def outcomes(program: Program, binding: Binding) -> list[Outcome]:
     out = []
     for alias, pattern in list(program.facts.items())[1:]:
-        if binding.get(alias) is None:
+        fact = binding.get(alias)
+        if fact is None:
             out.append(Outcome(f"{alias}.present", False, alias, None, None))
+        elif pattern.text:  # a required join worth saying when met (talent, employer, ...)
+            out.append(Outcome(f"{alias}.present", True, alias, "q" if "q" in fact else None, fact.get("q", True)))
     for cond in program.conditions:
         fact = binding.get(cond.alias)
         actual = None if fact is None else fact.get(cond.field)

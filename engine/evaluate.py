@@ -17,9 +17,10 @@ from .case_model import Case
 from .compiler import CompiledBook, compile_rulebook
 from .conditions import Assessment, FactIndex, Outcome, assess
 from .derivations import talent_enterprises
+from .explain import explain_line, requirement
 from .facts import FactBuilder
 from .formulas import FORMULAS, Context
-from .formulas.base import CASH, EXACT, CheckResult, Part
+from .formulas.base import CASH, EXACT, CheckResult, ParamUse, Part
 from .i18n import Messages
 from .money import fmt
 from .rulebook import Program, RuleBook, load_rulebook
@@ -155,31 +156,20 @@ class Engine:
     def _reason(self, program: Program, o: Outcome, a: Assessment, index: FactIndex, msgs: Messages) -> str | None:
         if o.condition is None:
             pattern = program.facts[o.alias]
-            requirement = msgs.text(pattern.text) if pattern.text else msgs.t("reason.no_fact", type=pattern.type)
+            needed = msgs.text(pattern.text) if pattern.text else msgs.t("reason.no_fact", type=pattern.type)
             if pattern.type == "talent_enterprise":
                 enterprise = next(f for f in a.binding.values() if f is not None and f["t"] == "enterprise")
                 because = [r for r in (self._reason(self._definition, u, sub, index, msgs)
                                        for sub in [assess(self._definition, enterprise, index)] for u in sub.unmet) if r]
                 if because:
-                    return msgs.t("reason.missing_because", requirement=requirement,
+                    return msgs.t("reason.missing_because", requirement=needed,
                                   because=msgs.t("value.reason_separator").join(because))
-            return msgs.t("reason.missing", requirement=requirement)
+            return msgs.t("reason.missing", requirement=needed)
         cond = o.condition
         if a.binding.get(cond.alias) is None or (cond.ref and a.binding.get(cond.ref[0]) is None):
             return None  # said once, by the missing fact
-        return msgs.t("reason.unmet", requirement=self._requirement(cond, o, msgs),
+        return msgs.t("reason.unmet", requirement=requirement(cond, o.expected, msgs),
                       actual=msgs.value(o.actual, cond.kind, cond.field))
-
-    @staticmethod
-    def _requirement(cond, o: Outcome, msgs: Messages) -> str:
-        values: dict[str, str] = {}
-        if isinstance(o.expected, tuple) and len(o.expected) == 2 and cond.op in ("between", "within", "within_years"):
-            values["low"], values["high"] = (msgs.value(v, cond.kind, "year" if cond.op == "within_years" else None)
-                                             for v in o.expected)
-        if o.expected is not None:
-            values["expected"] = msgs.value(o.expected, cond.kind,
-                                            "year" if cond.field == "year" or (cond.ref and cond.ref[1] == "q_year") else cond.field)
-        return msgs.text(cond.text, **values)
 
     def _ineligible(self, program: Program, a: Assessment, index: FactIndex, msgs: Messages) -> d.Ineligible:
         beneficiary = a.binding.get(program.beneficiary)
@@ -207,10 +197,12 @@ class Engine:
             members = sorted(groups[key], key=lambda p: p.item)
             amounts = [p.amount for p in members if p.amount is not None]
             amount = fmt(sum(amounts, Decimal(0))) if amounts else None
-            out.append(d.Payout(
+            line = d.Payout(
                 program=program_id, beneficiary=beneficiary, year=year, kind=kind, amount=amount, basis=basis,
                 title=msgs.text(program.title),
-                parts=[self._part(program, p, assessments, msgs) for p in members]))
+                parts=[self._part(program, p, assessments, msgs) for p in members])
+            line.explanation = explain_line(line, program, self.book, msgs)
+            out.append(line)
         return out
 
     def _part(self, program: Program, p: Part, assessments: dict, msgs: Messages) -> d.Part:
@@ -218,11 +210,16 @@ class Engine:
         a = assessments[(program.id, candidate["fid"])]
         conditions = [{"condition": o.id, "met": o.met, "found": jsonable(o.actual),
                        "field": None if o.field is None else f"{program.facts[o.alias].type}.{o.field}",
-                       "requirement": self._requirement(o.condition, o, msgs) if o.condition else
+                       "requirement": requirement(o.condition, o.expected, msgs) if o.condition else
                        msgs.text(program.facts[o.alias].text) or msgs.t("reason.no_fact", type=program.facts[o.alias].type)}
                       for o in a.outcomes]
+        uses = list(p.params)
+        for cond in program.conditions:  # the parameters the conditions read: window, lists, ranges
+            if cond.param and all(u.name != cond.param for u in uses):
+                parameter = self.book.parameter(program, cond.param)
+                uses.append(ParamUse.of(parameter, parameter.only))
         return d.Part(item=p.item, amount=fmt(p.amount), steps=p.steps, conditions=conditions,
-                      parameters=[u.as_dict() for u in p.params], benefit=msgs.text(p.benefit) or None,
+                      parameters=[u.as_dict() for u in uses], benefit=msgs.text(p.benefit) or None,
                       detail=jsonable(p.detail))
 
 

@@ -14,7 +14,7 @@ from typing import Any, Callable
 from ..conditions import Binding, FactIndex
 from ..facts import FACT_SCHEMA, KIND_MONEY
 from ..money import round_fen
-from ..rulebook import Parameter, Program, RuleBook, _window_years
+from ..rulebook import Parameter, ParamValue, Program, RuleBook, _window_years
 from ..trace import Trace, Value
 
 CASH, IN_KIND = "cash", "in_kind"
@@ -31,10 +31,16 @@ class ParamUse:
     provisional: bool = False
     note: dict[str, str] | None = None
     reading: dict[str, str] | None = None
+    unit: str | None = None
+
+    @classmethod
+    def of(cls, parameter: Parameter, row: "ParamValue", name: str | None = None) -> "ParamUse":
+        return cls(name or parameter.name, _param_text(row.value), row.start, row.source, parameter.file,
+                   row.provisional, row.note, parameter.reading, parameter.unit)
 
     def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name, "value": self.value, "from": self.start.isoformat(),
-                               "source": self.source, "file": self.file}
+        out: dict[str, Any] = {"name": self.name, "value": self.value, "unit": self.unit,
+                               "from": self.start.isoformat(), "source": self.source, "file": self.file}
         if self.provisional:
             out["provisional"] = True
         if self.note:
@@ -100,9 +106,12 @@ class Context:
     def param(self, name: str, on: date, trace_name: str | None = None) -> tuple[Any, ParamUse]:
         parameter = self.parameter(name)
         row = parameter.at(on)
-        use = ParamUse(trace_name or name, _param_text(row.value), row.start, row.source, parameter.file,
-                       row.provisional, row.note, parameter.reading)
-        return row.value, use
+        return row.value, ParamUse.of(parameter, row, trace_name or name)
+
+    def window_use(self) -> ParamUse:
+        """The policy window, for formulas that check a computed trigger against it."""
+        parameter = self.book.general["policy_window"]
+        return ParamUse.of(parameter, parameter.only)
 
     def traced(self, name: str, on: date, pick: str | None = None) -> tuple[Value, ParamUse]:
         """A parameter as a step operand (its unit from the rule file), and its use.
@@ -111,12 +120,6 @@ class Context:
         if pick is not None:
             value, name = value[pick], f"{name}.{pick}"
         return Trace.param(value, name, self.parameter(use.name).unit), use
-
-    def window_use(self) -> ParamUse:
-        parameter = self.book.general["policy_window"]
-        row = parameter.only
-        return ParamUse("policy_window", _param_text(row.value), row.start, row.source, parameter.file,
-                        reading=parameter.reading)
 
     # case values ----------------------------------------------------------------
     def get(self, binding: Binding, key: str) -> Any:

@@ -38,10 +38,10 @@ def office_space(ctx: Context, matched: list[Binding]) -> None:
         months, months_use = ctx.param("months", start)
         if approved is not None:
             area = Trace.case_value(approved, "space.approved_area_m2", "m2", space["path"])
-            params = [months_use]
+            params = [months_use, ctx.window_use()]
         else:
             area, max_use = ctx.traced("max_area", start)
-            params = [max_use, months_use]
+            params = [max_use, months_use, ctx.window_use()]
         if renting:
             rented = Trace.case_value(space["rented_area_m2"], "space.rented_area_m2", "m2", space["path"])
             rent = Trace.case_value(space["monthly_rent_per_m2"], "space.monthly_rent_per_m2", "CNY/m2/month", space["path"])
@@ -148,7 +148,7 @@ def loan_interest(ctx: Context, matched: list[Binding]) -> None:
             total = t.sum("interest_of_year", interests) if len(interests) > 1 else interests[0]
             raw = t.round("rounded", t.mul("share_of_interest", total, share))
             amount = t.min("capped", raw, cap)
-            ctx.add(bs[0], year, CASH, EXACT, amount.amount, t, [share_use, cap_use, years_use],
+            ctx.add(bs[0], year, CASH, EXACT, amount.amount, t, [share_use, cap_use, years_use, ctx.window_use()],
                     item=";".join(b[loan]["path"] for b in bs), first_year=y0)
 
 

@@ -1,0 +1,216 @@
+"""Explanations: how a figure was reached, in the applicant's language.
+
+Structured data first (steps, conditions, parameters, citations, flags), then the
+sentences, each from a catalog message or a rule file's own zh/en text."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from .formulas.base import _param_text
+from .i18n import Messages
+from .rulebook import Condition, Parameter, Program, RuleBook
+
+RANGE_OPS = ("between", "within", "within_years")
+
+
+def requirement(cond: Condition, expected: Any, msgs: Messages) -> str:
+    """A condition's text with its figures ({low}, {high}, {expected}) filled in."""
+    values: dict[str, str] = {}
+    year_like = cond.op == "within_years" or cond.field == "year"
+    if cond.op in RANGE_OPS and isinstance(expected, tuple):
+        values["low"], values["high"] = (msgs.value(v, cond.kind) for v in expected)
+    if expected is not None:
+        values["expected"] = msgs.value(expected, cond.kind, None if year_like else cond.field)
+    return msgs.text(cond.text, **values)
+
+
+# --- values with units -------------------------------------------------------------
+
+def unit_value(msgs: Messages, value: str | Decimal, unit: str | None) -> str:
+    amount = Decimal(value)
+    if unit and unit.startswith("CNY"):
+        key = f"unit.{unit}"
+        money = msgs.money(amount)
+        return msgs.t(key, value=money) if msgs.has(key) else money
+    if unit == "ratio":
+        return msgs.percent(amount)
+    key = f"unit.{unit}"
+    number = msgs.number(amount.normalize() if amount == amount.to_integral_value() else amount)
+    return msgs.t(key, value=number) if unit and msgs.has(key) else number
+
+
+def operand(msgs: Messages, ref: dict[str, Any], units: dict[int, str | None]) -> str:
+    if "step" in ref:
+        return unit_value(msgs, ref["value"], units.get(ref["step"]))
+    if "field" in ref:
+        label = msgs.t(f"field.{ref['field']}")
+    elif "param" in ref:
+        label = param_label(msgs, ref["param"])
+        if "from" in ref:
+            label = msgs.t("explain.param_from", label=label, start=ref["from"])
+    else:
+        label = msgs.t(f"count.{ref['count']}", year=ref.get("year", ""))
+    return msgs.t("explain.operand", label=label, value=unit_value(msgs, ref["value"], ref.get("unit")))
+
+
+def _result_unit(step: dict[str, Any], units: dict[int, str | None]) -> str | None:
+    """The unit of a step's result: money wins over ratios and counts."""
+    found = [units.get(a["step"]) if "step" in a else a.get("unit") for a in step["args"]]
+    for u in found:
+        if u and u.startswith("CNY"):
+            return "CNY"
+    return "m2" if "m2" in found else (found[0] if found else None)
+
+
+def step_sentences(steps: list[dict[str, Any]], msgs: Messages) -> list[str]:
+    out: list[str] = []
+    units: dict[int, str | None] = {}
+    for step in steps:
+        unit = _result_unit(step, units)
+        units[step["n"]] = unit
+        args = [operand(msgs, a, units) for a in step["args"]]
+        result = unit_value(msgs, step["result"], unit)
+        op = step["op"]
+        if op == "mul":
+            out.append(msgs.t("explain.step.mul", args=msgs.t("explain.times").join(args), result=result))
+        elif op == "sum":
+            out.append(msgs.t("explain.step.sum", args=msgs.t("explain.plus").join(args), result=result))
+        elif op == "round":
+            if Decimal(step["args"][0]["value"]) != Decimal(step["result"]):
+                out.append(msgs.t("explain.step.round", value=args[0], result=result))
+        elif op == "min":
+            first, *others = step["args"]
+            limited = Decimal(step["result"]) < Decimal(first["value"])
+            key = "explain.step.capped" if limited else "explain.step.under_cap"
+            out.append(msgs.t(key, value=args[0], cap=msgs.t("explain.or").join(args[1:]), result=result))
+        else:
+            out.append(msgs.t("explain.step.other", op=op, args=", ".join(args), result=result))
+    return out
+
+
+# --- a payout line -----------------------------------------------------------------
+
+def param_label(msgs: Messages, name: str) -> str:
+    key = f"param.{name}" if msgs.has(f"param.{name}") else f"param.{name.split('.')[0]}"
+    if not msgs.has(key):
+        return name
+    return msgs.t(key, pick=msgs.value(name.split(".", 1)[-1], field="level"))
+
+
+def param_value(msgs: Messages, value: str, unit: str | None) -> str:
+    """A parameter row's value as read: money and ratios formatted, tables as they are."""
+    try:
+        return unit_value(msgs, value, unit) if unit not in (None, "list", "window") else value
+    except ArithmeticError:  # a list or a table: already text
+        return value
+
+
+def parameter_sentence(p: dict[str, Any], msgs: Messages) -> str:
+    text = msgs.t("explain.parameter", label=param_label(msgs, p["name"]), name=p["name"],
+                  value=param_value(msgs, p["value"], p.get("unit")),
+                  start=msgs.date(date.fromisoformat(p["from"])), source=p["source"])
+    if p.get("provisional"):
+        text = msgs.t("explain.provisional", text=text, note=msgs.text(p.get("note")) or "")
+    return text
+
+
+def explain_line(line: Any, program: Program, book: RuleBook, msgs: Messages) -> dict[str, Any]:
+    """The explanation of one payout line (its parts already carry steps, conditions
+    and parameters); sentences are in `text`, flags say what is not the clause's own."""
+    flags: list[dict[str, str]] = []
+    if program.reading:
+        flags.append({"kind": "reading", "text": msgs.t("explain.flag.reading", text=msgs.text(program.reading))})
+    provisional = {(p["name"], p["from"]) for part in line.parts for p in part.parameters if p.get("provisional")}
+    for part in line.parts:
+        for p in part.parameters:
+            if p.get("provisional") and (p["name"], p["from"]) in provisional:
+                provisional.discard((p["name"], p["from"]))
+                flags.append({"kind": "provisional", "parameter": p["name"], "from": p["from"],
+                              "text": msgs.t("explain.flag.provisional", name=p["name"], start=p["from"],
+                                             note=msgs.text(p.get("note")) or "")})
+    for part in line.parts:
+        for p in part.parameters:
+            if p.get("reading"):
+                flags.append({"kind": "reading", "parameter": p["name"],
+                              "text": msgs.t("explain.flag.reading", text=msgs.text(p["reading"]))})
+    if line.basis == "maximum":
+        figures = msgs.t("value.list_separator").join(
+            msgs.t(f"field.{'.'.join(b.field.replace('[*]', '').split('.')[-2:])}") for b in program.bounds)
+        flags.append({"kind": "maximum", "text": msgs.t("explain.flag.maximum", figures=figures)})
+    parts = []
+    text: list[str] = []
+    for part in line.parts:
+        steps = step_sentences(part.steps, msgs)
+        conditions = [msgs.t("explain.condition_met", requirement=c["requirement"],
+                             actual=msgs.value(_typed(c["found"]), None, (c["field"] or "").split(".")[-1] or None))
+                      for c in part.conditions if c["met"]]
+        params = [parameter_sentence(p, msgs) for p in part.parameters]
+        benefit = [msgs.t("explain.benefit", text=part.benefit)] if part.benefit else []
+        parts.append({"item": part.item, "steps": steps, "conditions": conditions, "parameters": params,
+                      "benefit": benefit})
+        if len(line.parts) > 1:
+            text.append(msgs.t("explain.item", item=part.item))
+        text.extend(steps + benefit)
+        text.extend(msgs.t("explain.bullet", text=c) for c in conditions)
+        text.extend(msgs.t("explain.bullet", text=p) for p in params)
+    clause = {"section": program.clause_section, "text": program.clause_text}
+    text.append(msgs.t("explain.clause", section=clause["section"], text=clause["text"]))
+    text.extend(f["text"] for f in flags)
+    return {"clause": clause, "flags": flags, "parts": parts, "text": text}
+
+
+def _typed(found: Any) -> Any:
+    """Conditions keep JSON values; give dates back their type for formatting."""
+    if isinstance(found, str) and len(found) == 10 and found[4] == "-" and found[7] == "-":
+        try:
+            return date.fromisoformat(found)
+        except ValueError:
+            return found
+    return found
+
+
+# --- a rule, for `xisai rules show` --------------------------------------------------
+
+def describe_rule(program: Program, book: RuleBook, msgs: Messages) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": program.id, "title": msgs.text(program.title),
+                           "clause": {"section": program.clause_section, "text": program.clause_text}}
+    if program.reading:
+        out["reading"] = msgs.text(program.reading)
+    if program.applies:
+        out["applies"] = msgs.text(program.applies)
+    if program.kind == "provision":
+        return out
+    conditions = [msgs.text(p.text) for p in list(program.facts.values())[1:] if p.text]
+    conditions += [requirement(c, c.value, msgs) for c in program.conditions if c.ref is None]
+    conditions += [msgs.text(c.text, expected=msgs.t("explain.ref", field=msgs.t(f"field.{program.facts[c.ref[0]].type}.{c.ref[1]}")))
+                   for c in program.conditions if c.ref is not None]
+    out["conditions"] = conditions
+    out["checks"] = [msgs.text(t, year="Y", low="…", high="…", date="…") for t in program.checks.values()]
+    out["formula"] = msgs.t(f"formula.{program.formula['kind']}")
+    names = list(program.parameters)
+    rows = []
+    for name in names:
+        rows.extend(_rows(book.parameter(program, name), msgs))
+    for c in program.conditions:
+        if c.param and c.param not in program.parameters:
+            rows.extend(_rows(book.parameter(program, c.param), msgs))
+    for key in ("wage",):
+        if key in program.formula:
+            rows.extend(_rows(book.tables[program.formula[key]], msgs))
+    out["parameters"] = rows
+    return out
+
+
+def _rows(parameter: Parameter, msgs: Messages) -> list[dict[str, str]]:
+    rows = []
+    for row in parameter.values:
+        value = _param_text(row.value)
+        if parameter.unit not in ("list", "window") and not isinstance(row.value, (dict, list)):
+            value = param_value(msgs, str(row.value), parameter.unit)
+        source = row.source
+        if row.provisional:
+            source = msgs.t("explain.provisional", text=source, note=msgs.text(row.note) or "")
+        rows.append({"name": f"{param_label(msgs, parameter.name)} ({parameter.name})", "from": row.start.isoformat(), "value": value, "source": source})
+    return rows
