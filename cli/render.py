@@ -34,7 +34,7 @@ def decision(dec: Decision, msgs: Messages, book: RuleBook, brief: bool = False)
         table.add_column(msgs.t("cli.col.path"))
         table.add_column(msgs.t("cli.col.message"))
         for e in dec.errors:
-            table.add_row(e.path, e.message)
+            table.add_row(Text(e.path), Text(e.message))
         out.print(table)
         return
     if dec.payouts:
@@ -52,13 +52,7 @@ def decision(dec: Decision, msgs: Messages, book: RuleBook, brief: bool = False)
     else:
         out.print(msgs.t("cli.no_payouts"))
     if not brief:
-        for line in dec.payouts:
-            expl = line.explanation
-            if not expl:
-                continue
-            out.print(Text(f"{line.title} · {line.beneficiary} · {line.year}", style="bold cyan"))
-            for sentence in expl.get("text", []):
-                out.print(f"  {sentence}")
+        _explanations(out, dec)
     if dec.ineligible:
         table = Table(title=msgs.t("cli.ineligible"), box=_box(), title_justify="left")
         table.add_column(msgs.t("cli.col.program"))
@@ -66,13 +60,44 @@ def decision(dec: Decision, msgs: Messages, book: RuleBook, brief: bool = False)
         table.add_column(msgs.t("cli.col.item"))
         table.add_column(msgs.t("cli.col.reasons"))
         for x in dec.ineligible:
-            table.add_row(x.title or x.program, x.beneficiary, x.item or "", "\n".join(x.reasons))
+            table.add_row(Text(x.title or x.program), Text(x.beneficiary), Text(x.item or ""), Text("\n".join(x.reasons)))
         out.print(table)
     if dec.notes:
         out.print(Text(msgs.t("cli.notes"), style="bold"))
         for n in dec.notes:
-            out.print(f"  · {n.beneficiary}: {n.message}")
+            out.print(Text(f"  · {n.beneficiary}: {n.message}"))
     _totals(out, dec, msgs)
+
+
+def _explanations(out: Console, dec: Decision) -> None:
+    """Per program and beneficiary: each year's computation, then once the conditions,
+    parameters, clause and flags they share."""
+    groups: dict[tuple[str, str], list] = {}
+    for line in dec.payouts:
+        groups.setdefault((line.program, line.beneficiary), []).append(line)
+    for (_, beneficiary), lines in groups.items():
+        out.print(Text(f"{lines[0].title} · {beneficiary}", style="bold cyan"))
+        shared: list[str] = []
+        for line in lines:
+            expl = line.explanation
+            for part in expl["parts"]:
+                head = f"  {line.year}"
+                if len(expl["parts"]) > 1:
+                    head += f" {part['item']}"
+                body = part["steps"] + part["benefit"]
+                out.print(Text(f"{head}: {body[0] if body else ''}"))
+                for sentence in body[1:]:
+                    out.print(Text(f"        {sentence}"))
+                for sentence in part["conditions"] + part["parameters"]:
+                    if sentence not in shared:
+                        shared.append(sentence)
+            for flag in expl["flags"]:
+                if flag["text"] not in shared:
+                    shared.append(flag["text"])
+        clause = lines[0].explanation["clause"]
+        for sentence in shared:
+            out.print(Text(f"    · {sentence}"))
+        out.print(Text(f"    「{clause['text']}」（{clause['section']}）", style="dim"))
 
 
 def _totals(out: Console, dec: Decision, msgs: Messages) -> None:
@@ -94,7 +119,7 @@ def rules_list(book: RuleBook, msgs: Messages) -> None:
     for col in ("id", "title", "section", "kind"):
         table.add_column(msgs.t(f"cli.col.{col}"))
     for p in book.programs + book.provisions:
-        table.add_row(p.id, msgs.text(p.title), p.clause_section, msgs.t(f"cli.rule_kind.{p.kind}"))
+        table.add_row(p.id, Text(msgs.text(p.title)), Text(p.clause_section), msgs.t(f"cli.rule_kind.{p.kind}"))
     out.print(table)
     out.print(msgs.t("cli.rules_version", version=book.version))
 
@@ -104,25 +129,25 @@ def rule(program: Program, book: RuleBook, msgs: Messages) -> None:
     out = console()
     desc = describe_rule(program, book, msgs)
     out.print(Text(f"{desc['title']}  ({program.id})", style="bold"))
-    out.print(f"{msgs.t('cli.clause')}: {desc['clause']['section']}")
-    out.print(f"  「{desc['clause']['text']}」")
+    out.print(Text(f"{msgs.t('cli.clause')}: {desc['clause']['section']}"))
+    out.print(Text(f"  「{desc['clause']['text']}」"))
     if desc.get("reading"):
         out.print(Text(f"{msgs.t('cli.reading')}: {desc['reading']}", style="yellow"))
     if desc.get("applies"):
-        out.print(desc["applies"])
+        out.print(Text(desc["applies"]))
     if desc.get("conditions"):
         out.print(Text(msgs.t("cli.conditions"), style="bold"))
-        for c in desc["conditions"]:
-            out.print(f"  · {c}")
+        for c in desc["conditions"] + desc.get("checks", []):
+            out.print(Text(f"  · {c}"))
     if desc.get("formula"):
         out.print(Text(msgs.t("cli.formula"), style="bold"))
-        out.print(f"  {desc['formula']}")
+        out.print(Text(f"  {desc['formula']}"))
     if desc.get("parameters"):
         table = Table(title=msgs.t("cli.parameters"), box=_box(), title_justify="left")
         for col in ("parameter", "from", "value", "source"):
             table.add_column(msgs.t(f"cli.col.{col}"))
         for row in desc["parameters"]:
-            table.add_row(row["name"], row["from"], row["value"], row["source"])
+            table.add_row(Text(row["name"]), row["from"], Text(row["value"]), Text(row["source"]))
         out.print(table)
     out.print(f"{msgs.t('cli.file')}: rules/{program.file}")
 

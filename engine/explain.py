@@ -50,8 +50,8 @@ def operand(msgs: Messages, ref: dict[str, Any], units: dict[int, str | None]) -
         label = param_label(msgs, ref["param"])
         if "from" in ref:
             label = msgs.t("explain.param_from", label=label, start=ref["from"])
-    else:
-        label = msgs.t(f"count.{ref['count']}", year=ref.get("year", ""))
+    else:  # a derived count says its own value: "2023年内6个月"
+        return msgs.t(f"count.{ref['count']}", year=ref.get("year", ""), value=msgs.number(Decimal(ref["value"])))
     return msgs.t("explain.operand", label=label, value=unit_value(msgs, ref["value"], ref.get("unit")))
 
 
@@ -80,6 +80,8 @@ def step_sentences(steps: list[dict[str, Any]], msgs: Messages) -> list[str]:
         elif op == "round":
             if Decimal(step["args"][0]["value"]) != Decimal(step["result"]):
                 out.append(msgs.t("explain.step.round", value=args[0], result=result))
+            elif len(steps) == 1:  # a fixed sum: the figure itself is the computation
+                out.append(msgs.t("explain.step.value", value=args[0]))
         elif op == "min":
             first, *others = step["args"]
             limited = Decimal(step["result"]) < Decimal(first["value"])
@@ -93,10 +95,13 @@ def step_sentences(steps: list[dict[str, Any]], msgs: Messages) -> list[str]:
 # --- a payout line -----------------------------------------------------------------
 
 def param_label(msgs: Messages, name: str) -> str:
-    key = f"param.{name}" if msgs.has(f"param.{name}") else f"param.{name.split('.')[0]}"
-    if not msgs.has(key):
-        return name
-    return msgs.t(key, pick=msgs.value(name.split(".", 1)[-1], field="level"))
+    """"amounts.national" reads as the national entry of the amounts table."""
+    base, _, pick = name.partition(".")
+    if msgs.has(f"param.{name}"):
+        return msgs.t(f"param.{name}")
+    if pick and msgs.has(f"param.{base}.pick"):
+        return msgs.t(f"param.{base}.pick", pick=msgs.value(pick, field="level"))
+    return msgs.t(f"param.{base}") if msgs.has(f"param.{base}") else name
 
 
 def param_value(msgs: Messages, value: str, unit: str | None) -> str:
