@@ -94,7 +94,6 @@ class Engine:
     # ---------------------------------------------------------------------------
     def _decide(self, case: Case, as_of: date, msgs: Messages) -> d.Decision:
         facts = self._facts.build(case)
-        facts.append({"t": "case", "fid": len(facts) + 1, "owner": case.case_id, "path": "as_of", "as_of": as_of})
         index = FactIndex(facts)
         definition_rule = self.compiled.by_program[self._definition.id].name
         with self.compiled.matcher.session() as session:
@@ -219,7 +218,7 @@ class Engine:
                 parameter = self.book.parameter(program, cond.param)
                 uses.append(ParamUse.of(parameter, parameter.only))
         return d.Part(item=p.item, amount=fmt(p.amount), steps=p.steps, conditions=conditions,
-                      parameters=[u.as_dict() for u in uses], benefit=msgs.text(p.benefit) or None,
+                      parameters=[u.as_dict() for u in uses], benefit=msgs.text(p.benefit, year=p.year, **{k: str(v) for k, v in p.detail.items()}) or None,
                       detail=jsonable(p.detail))
 
 

@@ -80,7 +80,14 @@ class Messages:
     def money(self, amount: Decimal | str | None) -> str:
         if amount is None:
             return self.t("value.none")
-        return format_currency(Decimal(amount), "CNY", locale=self._babel)
+        # Intermediate products keep their digits (¥150,000.005): rounding is a step of its own.
+        # Trailing zeros beyond the fen carry nothing (3703703.6700 reads ¥3,703,703.67).
+        value = Decimal(amount)
+        if value.as_tuple().exponent < -2:
+            value = value.normalize()
+            if value.as_tuple().exponent > -2:
+                value = value.quantize(Decimal("0.01"))
+        return format_currency(value, "CNY", locale=self._babel, decimal_quantization=False)
 
     def money_short(self, amount: Decimal) -> str:
         return format_compact_decimal(amount, locale=self._babel, fraction_digits=2)

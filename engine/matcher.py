@@ -11,6 +11,11 @@ What the wrapper guarantees, against the library's sharp edges:
   hundredths (exact, or refused), integers checked against 64 bits; no floats pass;
 - an exception inside an action, or an error code from C, is raised to the caller;
 - results are returned sorted, never in firing order.
+
+Measured here, and guarded against in rulebook.py: a rule with a pattern joined to no
+earlier pattern (a cross product) made matches of *other* rules go missing, depending
+on timing, so every alias after the first must join. The engine also re-checks every
+candidate in Python (conditions.py) and fails loudly if the two disagree.
 """
 from __future__ import annotations
 
@@ -139,6 +144,14 @@ class Session:
             failure[0] = error
 
         self._m._ruleset.do_actions(state_handle, done)
+        # do_actions can stop before the queue is empty (seen after a batch with an
+        # unhandled fact: the rest is left for the host's timer thread, which does not
+        # run here). Drain what is pending on this thread.
+        while failure[0] is None:
+            pending = durable_rules_engine.start_action(self._m._handle)
+            if not pending:
+                break
+            self._m._ruleset._flush_actions(json.loads(pending[0]), {"message": json.loads(pending[1])}, pending[2], done)
         if failure[0] is not None:
             raise MatcherError(f"durable-rules failed while running actions: {failure[0]!r}")
         if self._m._action_errors:

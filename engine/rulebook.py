@@ -22,13 +22,10 @@ LANGS = ("zh", "en")
 OPS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "between", "within", "within_years", "exists")
 PROGRAM_KINDS = ("program", "provision", "definition")
 
-# Facts that the engine makes, not the case file: the talent-enterprise aggregate
-# and the case itself (for `as_of`).
+# Facts that the engine makes, not the case file: the talent-enterprise aggregate.
 DERIVED_TYPES = {
     "talent_enterprise": FactType("talent_enterprise", {"t": KIND_TEXT, "fid": KIND_INT, "owner": KIND_TEXT,
                                                         "path": KIND_TEXT, "q": KIND_DATE, "q_year": KIND_INT}),
-    "case": FactType("case", {"t": KIND_TEXT, "fid": KIND_INT, "owner": KIND_TEXT, "path": KIND_TEXT,
-                              "as_of": KIND_DATE}),
 }
 
 
@@ -411,6 +408,10 @@ def _program(file: str, data: dict, stem: str, schema: dict[str, FactType], book
             if other_field not in schema[program.facts[other].type].fields:
                 raise fr.fail(f"join.{own}", f"{program.facts[other].type} has no field {other_field!r}")
             joins.append((own, other, other_field))
+        if program.facts and not joins:
+            # A pattern joined to nothing is a cross product; durable-rules was seen to
+            # lose matches of other rules when one is present (see matcher.py).
+            raise fr.fail("join", "every alias after the first must join an earlier one")
         text = fr.text("text", required=False)  # said when no fact joins; a generic sentence otherwise
         fr.done()
         program.facts[alias] = FactPattern(alias, ftype, tuple(joins), text)
@@ -423,7 +424,7 @@ def _program(file: str, data: dict, stem: str, schema: dict[str, FactType], book
         setattr(program, key, alias)
     if program.candidate != next(iter(program.facts)):
         raise r.fail("candidate", "must be the first alias of [facts]")
-    trigger = r.get("trigger", str, required=kind == "program", default="")
+    trigger = r.get("trigger", str, required=False, default="")  # documents the trigger; schooling has none but as_of
     if trigger:
         _field_ref(program, schema, trigger, r, "trigger")
     program.trigger = trigger

@@ -18,7 +18,8 @@ def _first_day(ctx: Context, year: int):
     return max(ctx.window[0], ctx.window[0].replace(year=year, month=1, day=1))
 
 
-@formula("office_space", aliases={"te": "talent_enterprise"}, params=("min_area", "max_area", "months"))
+@formula("office_space", aliases={"te": "talent_enterprise"}, params=("min_area", "max_area", "months"),
+         texts=("benefit_in_kind",))
 def office_space(ctx: Context, matched: list[Binding]) -> None:
     """Area A = approved area, else the maximum. Renting: min(rented, A) x rent x months
     for `months` months from the later of lease start and Q; otherwise A m2 in kind
@@ -58,6 +59,7 @@ def office_space(ctx: Context, matched: list[Binding]) -> None:
         else:
             for year, _, n in months_by_year(start, int(months)):
                 ctx.add(b, year, IN_KIND, EXACT if approved is not None else MAXIMUM, None, None, params,
+                        benefit=ctx.program.formula["benefit_in_kind"],
                         area_m2=str(area.amount), start=start.isoformat(), months=n)
 
 
@@ -82,7 +84,7 @@ def rate_per_unit(ctx: Context, matched: list[Binding]) -> None:
         year = ctx.get(b, "year")
         max_rate, use = ctx.traced("max_rate", _first_day(ctx, year))
         approved = ctx.get(b, "approved")
-        rate = value_of(ctx, b, "approved") if approved is not None else max_rate
+        rate = value_of(ctx, b, "approved", "CNY/enterprise-month") if approved is not None else max_rate
         t = Trace()
         amount = t.round("amount", t.mul("rate_times_count", rate, value_of(ctx, b, "count", "enterprise-months")))
         ctx.add(b, year, CASH, EXACT if approved is not None else MAXIMUM, amount.amount, t,

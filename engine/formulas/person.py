@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..conditions import Binding
 from ..trace import Trace
-from .base import CASH, EXACT, IN_KIND, MAXIMUM, Context, formula, months_by_year, value_of
+from .base import CASH, EXACT, IN_KIND, MAXIMUM, Context, formula, in_window, months_by_year, value_of
 
 
 @formula("monthly_allowance", values=("start", "approved"), params=("max_rate", "months", "cap_per_person"))
@@ -16,7 +16,7 @@ def monthly_allowance(ctx: Context, matched: list[Binding]) -> None:
         months, months_use = ctx.param("months", start)
         cap, cap_use = ctx.traced("cap_per_person", start)
         if ctx.get(b, "approved") is not None:
-            rate, basis, params = value_of(ctx, b, "approved"), EXACT, [months_use, cap_use]
+            rate, basis, params = value_of(ctx, b, "approved", "CNY/month"), EXACT, [months_use, cap_use]
         else:
             rate, max_use = ctx.traced("max_rate", start)
             basis, params = MAXIMUM, [max_use, months_use, cap_use]
@@ -50,7 +50,7 @@ def rent_relief(ctx: Context, matched: list[Binding]) -> None:
     for b in matched:
         start = ctx.get(b, "start")
         schedule, use = ctx.param("schedule", start)
-        rent = value_of(ctx, b, "rent")
+        rent = value_of(ctx, b, "rent", "CNY/month")
         shares = [row["waived"] for row in schedule for _ in range(int(row["months"]))]
         for year, first, n in months_by_year(start, len(shares)):
             t = Trace()
@@ -63,14 +63,18 @@ def rent_relief(ctx: Context, matched: list[Binding]) -> None:
                     benefit=ctx.program.formula["benefit"], months=n)
 
 
-@formula("schooling", values=("on", "executive"), texts=("benefit_executive", "benefit_staff"))
+@formula("schooling", values=("executive",), texts=("benefit_executive", "benefit_staff"))
 def schooling(ctx: Context, matched: list[Binding]) -> None:
-    """In kind with no value: executives' children follow the city-level enrolment
-    policy, other staff's children enrol on residents' terms."""
+    """In kind with no value, triggered by the case date: executives' children follow
+    the city-level enrolment policy, other staff's children enrol on residents' terms."""
     for b in matched:
-        on = ctx.get(b, "on")
+        on = ctx.as_of
+        if not in_window(ctx, on):
+            ctx.check(b, "as_of_in_window", refused=True, item=ctx.path(b), found=on,
+                      low=ctx.window[0], high=ctx.window[1])
+            continue
         executive = bool(ctx.get(b, "executive"))
         text = ctx.program.formula["benefit_executive" if executive else "benefit_staff"]
-        ctx.add(b, on.year, IN_KIND, EXACT, None, benefit=text, executive=executive)
+        ctx.add(b, on.year, IN_KIND, EXACT, None, None, [ctx.window_use()], benefit=text, executive=executive)
 
 
