@@ -1,6 +1,6 @@
 """Message catalogs and locale formatting (babel).
 
-Engine sentences live in locale/<locale>/LC_MESSAGES/xisai.po, keyed by message id;
+Engine sentences live in catalogs/<locale>/LC_MESSAGES/xisai.po, keyed by message id;
 the rule files carry their own zh/en texts (titles, conditions, readings). Money,
 numbers and dates are formatted by babel for the locale."""
 from __future__ import annotations
@@ -35,7 +35,7 @@ def normalise_locale(name: str | None) -> str:
 
 
 def catalog_path(locale: str) -> Path:
-    return Path(str(resources.files("xisai.locale"))) / locale / "LC_MESSAGES" / "xisai.po"
+    return Path(str(resources.files("xisai.catalogs"))) / locale / "LC_MESSAGES" / "xisai.po"
 
 
 @lru_cache(maxsize=None)
