@@ -121,11 +121,13 @@ class Session:
     def __enter__(self) -> "Session":
         self._m._matches = {}
         self._m._action_errors = []
+        self._state = False  # durable creates the state with the first fact
         return self
 
     def __exit__(self, *exc) -> None:
         try:
-            durable_rules_engine.delete_state(self._m._handle, SID)
+            if self._state:
+                durable_rules_engine.delete_state(self._m._handle, SID)
         finally:
             self._m._matches = None
 
@@ -135,6 +137,7 @@ class Session:
             return
         # Result code 1 means "some fact matched no rule": expected for near misses,
         # the handled facts are stored all the same and their actions run below.
+        self._state = True
         code, state_handle = durable_rules_engine.assert_facts(self._m._handle, json.dumps(payload, ensure_ascii=False))
         if code not in (0, 1):
             raise MatcherError(f"durable-rules refused the facts (code {code})")

@@ -4,6 +4,7 @@ Every key of every file is checked here, so a malformed rule or one that names a
 unknown field fails at load with the file and the key, never halfway through a batch."""
 from __future__ import annotations
 
+import difflib
 import hashlib
 import tomllib
 from dataclasses import dataclass, field
@@ -182,7 +183,9 @@ class _Reader:
         self.used.add(name)
         if name not in self.table:
             if required:
-                raise self.fail(name, "is required")
+                close = difflib.get_close_matches(name, [k for k in self.table if k not in self.used], n=1)
+                hint = f" (is {close[0]!r} a typo for it?)" if close else ""
+                raise self.fail(name, f"is required{hint}")
             return default
         value = self.table[name]
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in _as_tuple(types)):
