@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .matcher import Matcher, encode
+from .matcher import Matcher, durable_name as dn, encode
 from .rulebook import Condition, Program, RuleBook
 
 _DURABLE_OP = {"ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
@@ -18,13 +18,14 @@ _MIRROR = {"eq": "eq", "ne": "ne", "lt": "gt", "le": "ge", "gt": "lt", "ge": "le
 
 
 def _compare(op: str, field: str, value: Any) -> dict[str, Any]:
+    field = dn(field)
     if op == "eq":
         return {field: value}
     return {_DURABLE_OP[op]: {field: value}}
 
 
 def _tests(cond: Condition) -> list[dict[str, Any]]:
-    f = cond.field
+    f = dn(cond.field)
     if cond.op == "exists":
         return [{"$ex": {f: 1}}]
     if cond.op == "in":
@@ -52,7 +53,7 @@ def compile_program(program: Program, name: str) -> tuple[CompiledRule, dict[str
 
     for alias in order:
         for own, other, other_field in program.facts[alias].joins:
-            tests[alias].append({own: {other: other_field}})
+            tests[alias].append({dn(own): {other: dn(other_field)}})
             use(alias, own)
             use(other, other_field)
     for cond in program.conditions:
@@ -71,7 +72,7 @@ def compile_program(program: Program, name: str) -> tuple[CompiledRule, dict[str
 
 
 def _ref_test(op: str, field: str, alias: str, other_field: str) -> dict[str, Any]:
-    return _compare(op, field, {alias: other_field})
+    return _compare(op, field, {alias: dn(other_field)})
 
 
 @dataclass

@@ -412,8 +412,7 @@ def _program(file: str, data: dict, stem: str, schema: dict[str, FactType], book
                 raise fr.fail(f"join.{own}", f"{program.facts[other].type} has no field {other_field!r}")
             joins.append((own, other, other_field))
         if program.facts and not joins:
-            # A pattern joined to nothing is a cross product; durable-rules was seen to
-            # lose matches of other rules when one is present (see matcher.py).
+            # A pattern joined to nothing is a cross product with every fact of its type.
             raise fr.fail("join", "every alias after the first must join an earlier one")
         text = fr.text("text", required=False)  # said when no fact joins; a generic sentence otherwise
         fr.done()

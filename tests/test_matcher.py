@@ -5,10 +5,11 @@ from decimal import Decimal
 
 import pytest
 
-from xisai.engine.matcher import Matcher, MatcherError, encode
+from xisai.engine.matcher import Matcher, MatcherError, durable_name, encode
 
+ID = durable_name("id")  # durable-rules keeps `id` for its message identity
 RULES = {
-    "owned": [{"p": {"t": "person"}}, {"h": {"$and": [{"t": "home"}, {"owner": {"p": "id"}}, {"first": True}]}}],
+    "owned": [{"p": {"t": "person"}}, {"h": {"$and": [{"t": "home"}, {"owner": {"p": ID}}, {"first": True}]}}],
     "flag": [{"x": {"$and": [{"t": "person"}, {"ok": True}]}}],
 }
 FIELDS = {"person": ["id", "ok"], "home": ["owner", "first"]}
@@ -77,6 +78,11 @@ def test_an_action_error_is_raised_not_swallowed(matcher, monkeypatch):
     assert isinstance(info.value.__cause__, ZeroDivisionError)
     monkeypatch.undo()
     assert run(matcher, [{"t": "person", "fid": 1, "id": "P", "ok": True}]) == {"flag": [{"x": 1}]}
+
+
+def test_entity_ids_do_not_reach_durable_as_id(matcher):
+    encoded = matcher.encode_fact({"t": "person", "fid": 1, "id": "P", "ok": True})
+    assert "id" not in encoded and encoded[ID] == "P"
 
 
 def test_types_no_rule_reads_are_not_asserted(matcher):
