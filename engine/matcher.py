@@ -63,6 +63,14 @@ def encode(value: Any) -> bool | int | str:
     raise MatcherError(f"cannot pass a {type(value).__name__} to durable-rules")
 
 
+def _mentions_id(node: Any) -> bool:
+    if isinstance(node, dict):
+        return any(k == "id" or v == "id" or _mentions_id(v) for k, v in node.items())
+    if isinstance(node, list):
+        return any(_mentions_id(v) for v in node)
+    return False
+
+
 class _QuietHost(Host):
     """A host that never starts the 0.2 s dispatch timers (`_run` does nothing) and
     whose actions are never called: Session reads the matches from the C core."""
@@ -84,6 +92,10 @@ class Matcher:
     """
 
     def __init__(self, name: str, rules: dict[str, list[dict]], fields: dict[str, Iterable[str]]):
+        for rule, patterns in rules.items():
+            if _mentions_id(patterns):
+                # Joining on durable's own `id` crashed the C core at delete_state (seen here).
+                raise MatcherError(f"rule {rule} tests the field 'id'; use durable_name('id')")
         self._fields = {t: tuple(sorted(set(f) | {"t", "fid"})) for t, f in fields.items()}
         self._host = _QuietHost()
         definition = {rule: {"all": patterns, "run": rule} for rule, patterns in rules.items()}

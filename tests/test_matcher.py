@@ -85,6 +85,11 @@ def test_entity_ids_do_not_reach_durable_as_id(matcher):
     assert "id" not in encoded and encoded[ID] == "P"
 
 
+def test_a_rule_on_the_raw_id_field_is_refused():
+    with pytest.raises(MatcherError, match="'id'"):
+        Matcher("test_raw_id", {"bad": [{"p": {"t": "person"}}, {"h": {"$and": [{"t": "home"}, {"owner": {"p": "id"}}]}}]}, FIELDS)
+
+
 def test_types_no_rule_reads_are_not_asserted(matcher):
     assert matcher.encode_fact({"t": "unknown", "fid": 1}) is None
 
