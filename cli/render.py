@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..engine.decision import Decision
+from ..engine.explain import describe_rule
 from ..engine.i18n import Messages
 from ..engine.rulebook import Program, RuleBook
 
@@ -52,7 +53,7 @@ def decision(dec: Decision, msgs: Messages, book: RuleBook, brief: bool = False)
     else:
         out.print(msgs.t("cli.no_payouts"))
     if not brief:
-        _explanations(out, dec)
+        _explanations(out, dec, msgs)
     if dec.ineligible:
         table = Table(title=msgs.t("cli.ineligible"), box=_box(), title_justify="left")
         table.add_column(msgs.t("cli.col.program"))
@@ -69,7 +70,7 @@ def decision(dec: Decision, msgs: Messages, book: RuleBook, brief: bool = False)
     _totals(out, dec, msgs)
 
 
-def _explanations(out: Console, dec: Decision) -> None:
+def _explanations(out: Console, dec: Decision, msgs: Messages) -> None:
     """Per program and beneficiary: each year's computation, then once the conditions,
     parameters, clause and flags they share."""
     groups: dict[tuple[str, str], list] = {}
@@ -97,7 +98,7 @@ def _explanations(out: Console, dec: Decision) -> None:
         clause = lines[0].explanation["clause"]
         for sentence in shared:
             out.print(Text(f"    · {sentence}"))
-        out.print(Text(f"    「{clause['text']}」（{clause['section']}）", style="dim"))
+        out.print(Text("    " + msgs.t("explain.clause", section=clause["section"], text=clause["text"]), style="dim"))
 
 
 def _totals(out: Console, dec: Decision, msgs: Messages) -> None:
@@ -125,12 +126,11 @@ def rules_list(book: RuleBook, msgs: Messages) -> None:
 
 
 def rule(program: Program, book: RuleBook, msgs: Messages) -> None:
-    from ..engine.explain import describe_rule
     out = console()
     desc = describe_rule(program, book, msgs)
     out.print(Text(f"{desc['title']}  ({program.id})", style="bold"))
     out.print(Text(f"{msgs.t('cli.clause')}: {desc['clause']['section']}"))
-    out.print(Text(f"  「{desc['clause']['text']}」"))
+    out.print(Text("  " + msgs.t("cli.quote", text=desc["clause"]["text"])))
     if desc.get("reading"):
         out.print(Text(f"{msgs.t('cli.reading')}: {desc['reading']}", style="yellow"))
     if desc.get("applies"):
