@@ -74,7 +74,7 @@ def check(case_file: Path, as_json: bool, as_of: date | None, brief: bool, lang:
     if as_json:
         click.echo(decision.to_json())
     else:
-        render.decision(decision, Messages(lang), engine.book, brief=brief)
+        render.decision(decision, Messages.get(lang), engine.book, brief=brief)
     sys.exit(EXIT_OK if decision.status == "ok" else EXIT_INVALID)
 
 
@@ -88,7 +88,7 @@ def rules() -> None:
 @rules_option
 def rules_list(lang: str, rules_dir: Path | None) -> None:
     """Every program and provision, with its clause section."""
-    render.rules_list(_engine(rules_dir).book, Messages(lang))
+    render.rules_list(_engine(rules_dir).book, Messages.get(lang))
 
 
 @rules.command("show")
@@ -104,7 +104,7 @@ def rules_show(program_id: str, lang: str, rules_dir: Path | None) -> None:
         known = ", ".join(p.id for p in book.programs + book.provisions)
         click.echo(f"xisai: no program {program_id!r} (known: {known})", err=True)
         sys.exit(EXIT_INVALID)
-    render.rule(program, book, Messages(lang))
+    render.rule(program, book, Messages.get(lang))
 
 
 if __name__ == "__main__":

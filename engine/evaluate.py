@@ -63,7 +63,7 @@ class Engine:
     # ---------------------------------------------------------------------------
     def evaluate(self, case: Case | dict | str | bytes, as_of: date | None = None, lang: str | None = None,
                  today: date | None = None) -> d.Decision:
-        msgs = Messages(lang)
+        msgs = Messages.get(lang)
         data: Any = case
         if isinstance(case, (str, bytes)):
             try:

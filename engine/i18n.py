@@ -61,6 +61,15 @@ class Messages:
         self.lang = "zh" if self.locale.startswith("zh") else "en"
         self._babel = Locale.parse(self.locale)
         self._tr, self._ids = _translations(self.locale)
+        # babel's formatting dominates a decision's cost; the same dates and sums recur.
+        self._dates: dict[date, str] = {}
+        self._moneys: dict[str, str] = {}
+
+    @classmethod
+    @lru_cache(maxsize=None)
+    def get(cls, locale: str | None = None) -> "Messages":
+        """One instance per locale and process (its caches are pure functions of input)."""
+        return cls(locale)
 
     def has(self, key: str) -> bool:
         return key in self._ids
@@ -80,6 +89,12 @@ class Messages:
     def money(self, amount: Decimal | str | None) -> str:
         if amount is None:
             return self.t("value.none")
+        key = str(amount)
+        if key not in self._moneys:
+            self._moneys[key] = self._money(amount)
+        return self._moneys[key]
+
+    def _money(self, amount: Decimal | str) -> str:
         # Intermediate products keep their digits (¥150,000.005): rounding is a step of its own.
         # Trailing zeros beyond the fen carry nothing (3703703.6700 reads ¥3,703,703.67).
         value = Decimal(amount)
@@ -99,7 +114,9 @@ class Messages:
         return format_percent(value, locale=self._babel, decimal_quantization=False)
 
     def date(self, value: date) -> str:
-        return format_date(value, "long", locale=self._babel)
+        if value not in self._dates:
+            self._dates[value] = format_date(value, "long", locale=self._babel)
+        return self._dates[value]
 
     def value(self, value: Any, kind: str | None = None, field: str | None = None) -> str:
         """A case or parameter value, as a person reads it."""
