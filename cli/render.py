@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from decimal import Decimal
 
 from rich import box
 from rich.console import Console
@@ -61,7 +62,11 @@ def decision(dec: Decision, msgs: Messages, book: RuleBook, brief: bool = False)
         table.add_column(msgs.t("cli.col.item"))
         table.add_column(msgs.t("cli.col.reasons"))
         for x in dec.ineligible:
-            table.add_row(Text(x.title or x.program), Text(x.beneficiary), Text(x.item or ""), Text("\n".join(x.reasons)))
+            reasons = Text("\n".join(x.reasons))
+            if not brief:
+                for flag in x.flags:
+                    reasons.append("\n" + flag["text"], style="dim")
+            table.add_row(Text(x.title or x.program), Text(x.beneficiary), Text(x.item or ""), reasons)
         out.print(table)
     if dec.notes:
         out.print(Text(msgs.t("cli.notes"), style="bold"))
@@ -107,7 +112,10 @@ def _totals(out: Console, dec: Decision, msgs: Messages) -> None:
     table.add_column(msgs.t("cli.col.amount"), justify="right")
     for year, amount in dec.totals.by_year.items():
         table.add_row(year, msgs.money(amount))
-    table.add_row(msgs.t("cli.total_cash"), msgs.money(dec.totals.cash))
+    cash = msgs.money(dec.totals.cash)
+    if Decimal(dec.totals.cash) >= 10000:  # 256.83万 reads faster than ¥2,568,300.50
+        cash = msgs.t("cli.money_with_short", money=cash, short=msgs.money_short(Decimal(dec.totals.cash)))
+    table.add_row(msgs.t("cli.total_cash"), cash)
     table.add_row(msgs.t("cli.total_exact"), msgs.money(dec.totals.cash_exact))
     if dec.totals.in_kind_value != "0.00":
         table.add_row(msgs.t("cli.total_in_kind"), msgs.money(dec.totals.in_kind_value))

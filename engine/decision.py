@@ -58,6 +58,8 @@ class Ineligible(_Model):
     item: str | None = None
     title: str = ""
     unmet: list[Unmet] = []
+    flags: list[dict[str, str]] = []        # readings the failed conditions follow
+    clause: dict[str, str] = {}
 
 
 class Note(_Model):

@@ -129,9 +129,13 @@ class Engine:
             program = self.book.program(c.program)
             message = msgs.text(program.checks[c.check], **{k: msgs.value(v) for k, v in c.values.items()})
             if c.refused:
+                # A check is the district's reading of how the clause's figures aggregate.
+                flags = [{"kind": "reading", "text": msgs.t("explain.flag.reading", text=msgs.text(program.reading))}
+                         ] if program.reading else []
                 ineligible.append(d.Ineligible(program=c.program, beneficiary=c.beneficiary, item=c.item,
                                                title=msgs.text(program.title), reasons=[message],
-                                               unmet=[d.Unmet(condition=c.check, reason=message, found=jsonable(c.values))]))
+                                               unmet=[d.Unmet(condition=c.check, reason=message, found=jsonable(c.values))],
+                                               flags=flags, clause=_clause(program)))
             else:
                 notes.append(d.Note(program=c.program, beneficiary=c.beneficiary, item=c.item, check=c.check,
                                     message=message, values=jsonable(c.values)))
@@ -179,9 +183,17 @@ class Engine:
                 continue
             field = None if o.field is None else f"{program.facts[o.alias].type}.{o.field}"
             unmet.append(d.Unmet(condition=o.id, reason=reason, found=jsonable(o.actual), field=field))
+        flags = []
+        for o in a.unmet:  # a failed condition that follows a reading says so
+            if o.condition is not None and o.condition.param:
+                reading = self.book.parameter(program, o.condition.param).reading
+                flag = {"kind": "reading", "parameter": o.condition.param,
+                        "text": msgs.t("explain.flag.reading", text=msgs.text(reading))} if reading else None
+                if flag and flag not in flags:
+                    flags.append(flag)
         return d.Ineligible(program=program.id, beneficiary=beneficiary["id"] if beneficiary else a.candidate["owner"],
                             item=a.candidate["path"], title=msgs.text(program.title),
-                            reasons=[u.reason for u in unmet], unmet=unmet)
+                            reasons=[u.reason for u in unmet], unmet=unmet, flags=flags, clause=_clause(program))
 
     # --- lines -------------------------------------------------------------------
     def _payouts(self, parts: list[Part], assessments: dict, msgs: Messages) -> list[d.Payout]:
@@ -220,6 +232,10 @@ class Engine:
         return d.Part(item=p.item, amount=fmt(p.amount), steps=p.steps, conditions=conditions,
                       parameters=[u.as_dict() for u in uses], benefit=msgs.text(p.benefit, year=p.year, **{k: str(v) for k, v in p.detail.items()}) or None,
                       detail=jsonable(p.detail))
+
+
+def _clause(program: Program) -> dict[str, str]:
+    return {"section": program.clause_section, "text": program.clause_text}
 
 
 def _totals(payouts: list[d.Payout]) -> d.Totals:
