@@ -177,14 +177,16 @@ class Engine:
     def _ineligible(self, program: Program, a: Assessment, index: FactIndex, msgs: Messages) -> d.Ineligible:
         beneficiary = a.binding.get(program.beneficiary)
         unmet = []
+        said = []
         for o in a.unmet:
             reason = self._reason(program, o, a, index, msgs)
             if reason is None:
                 continue
+            said.append(o)
             field = None if o.field is None else f"{program.facts[o.alias].type}.{o.field}"
             unmet.append(d.Unmet(condition=o.id, reason=reason, found=jsonable(o.actual), field=field))
         flags = []
-        for o in a.unmet:  # a failed condition that follows a reading says so
+        for o in said:  # a failed condition that follows a reading says so
             if o.condition is not None and o.condition.param:
                 reading = self.book.parameter(program, o.condition.param).reading
                 flag = {"kind": "reading", "parameter": o.condition.param,
