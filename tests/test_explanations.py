@@ -137,3 +137,13 @@ def test_json_explanation_is_structured(engine):
     assert step["op"] == "mul" and step["args"][0] == {"value": "300000.01", "field": "home_purchase.total_price",
                                                         "unit": "CNY", "path": "persons[0].home_purchase"}
     assert {c["condition"] for c in line["parts"][0]["conditions"]} >= {"first_home", "in_district", "in_window"}
+
+
+def test_a_refusal_flags_the_reading_its_condition_follows(engine):
+    decision = engine.evaluate((CASES / "08-loan-interest.json").read_bytes(), lang="en")
+    private = next(x for x in decision.ineligible if x.item == "enterprises[0].loans[4]")
+    assert [f["parameter"] for f in private.flags] == ["eligible_lenders"]
+    assert private.clause["section"] == "贷款贴息"
+    missing = engine.evaluate((CASES / "05-talent-enterprise-near-misses.json").read_bytes())
+    no_te = next(x for x in missing.ineligible if x.program == "enterprise.tax_reward" and x.beneficiary == "E2")
+    assert no_te.flags == []  # the window reading is not said: the window was not the reason
