@@ -55,6 +55,7 @@ class Engine:
         self.compiled: CompiledBook = compile_rulebook(self.book)
         self._facts = FactBuilder(self.book.derived)
         self._definition = self.book.definitions["talent_enterprise"]
+        self._order = {p.id: i for i, p in enumerate(self.book.programs)}  # display order of programs
 
     @property
     def rules_version(self) -> str:
@@ -99,6 +100,7 @@ class Engine:
         with self.compiled.matcher.session() as session:
             session.assert_facts(facts)
             derived = talent_enterprises(session.matches().get(definition_rule, []), index, len(facts) + 1)
+            self._check_definition(derived, index)
             index.add(derived)
             session.assert_facts(derived)
             matches = session.matches()
@@ -139,12 +141,18 @@ class Engine:
             else:
                 notes.append(d.Note(program=c.program, beneficiary=c.beneficiary, item=c.item, check=c.check,
                                     message=message, values=jsonable(c.values)))
-        order = {p.id: i for i, p in enumerate(self.book.programs)}
+        order = self._order
         ineligible.sort(key=lambda x: (order[x.program], x.beneficiary, x.item or ""))
         notes.sort(key=lambda x: (order[x.program], x.beneficiary, x.item or "", x.check))
         return d.Decision(case_id=case.case_id, status="ok", rules_version=self.book.version, lang=msgs.locale,
                           as_of=as_of.isoformat(), payouts=payouts, ineligible=ineligible, notes=notes,
                           totals=_totals(payouts))
+
+    def _check_definition(self, derived: list[dict], index: FactIndex) -> None:
+        expected = {e["id"] for e in index.of("enterprise") if assess(self._definition, e, index).eligible}
+        if expected != {f["owner"] for f in derived}:
+            raise EngineError(f"talent_enterprise: durable-rules and the condition check disagree "
+                              f"(matched {sorted(f['owner'] for f in derived)}, expected {sorted(expected)})")
 
     def _bindings(self, program: Program, found: list[dict[str, int]], index: FactIndex) -> dict[int, dict]:
         """The first durable match (in sorted order) of each matched candidate."""
@@ -202,7 +210,7 @@ class Engine:
         groups: dict[tuple, list[Part]] = defaultdict(list)
         for p in parts:
             groups[(p.program, p.beneficiary, p.year, p.kind, p.basis)].append(p)
-        order = {p.id: i for i, p in enumerate(self.book.programs)}
+        order = self._order
         out = []
         for key in sorted(groups, key=lambda k: (order[k[0]], k[1], k[2], k[3], k[4])):
             program_id, beneficiary, year, kind, basis = key
