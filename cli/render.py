@@ -147,6 +147,8 @@ def rule(program: Program, book: RuleBook, msgs: Messages) -> None:
         out.print(Text(msgs.t("cli.conditions"), style="bold"))
         for c in desc["conditions"] + desc.get("checks", []):
             out.print(Text(f"  · {c}"))
+    if desc.get("trigger"):
+        out.print(Text(msgs.t("cli.trigger", field=desc["trigger"])))
     if desc.get("formula"):
         out.print(Text(msgs.t("cli.formula"), style="bold"))
         out.print(Text(f"  {desc['formula']}"))

@@ -194,6 +194,9 @@ def describe_rule(program: Program, book: RuleBook, msgs: Messages) -> dict[str,
     out["conditions"] = conditions
     out["checks"] = [msgs.text(t, year="Y", low="…", high="…", date="…") for t in program.checks.values()]
     out["formula"] = msgs.t(f"formula.{program.formula['kind']}")
+    if program.trigger:
+        alias, _, field = program.trigger.partition(".")
+        out["trigger"] = f"{program.facts[alias].type}.{field}"
     names = list(program.parameters)
     rows = []
     for name in names:

@@ -117,11 +117,6 @@ class Program:
     parameters: dict[str, Parameter] = field(default_factory=dict)
     bounds: list[Bound] = field(default_factory=list)
 
-    @property
-    def phase(self) -> int:
-        """Rules joining an engine-made talent_enterprise fact run after it exists."""
-        return 2 if any(f.type == "talent_enterprise" for f in self.facts.values()) else 1
-
 
 @dataclass
 class RuleBook:
