@@ -2,7 +2,7 @@
 and approved figures inside the bounds the rules declare."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Iterator
@@ -14,11 +14,12 @@ from .case_model import Case
 
 @dataclass(frozen=True)
 class CaseError:
+    """`code` names the catalog sentence (error.<code>) and `params` fills it;
+    `fallback` is pydantic's own English text for codes the catalog lacks."""
     path: str
-    message: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"path": self.path, "message": self.message}
+    code: str
+    params: dict[str, str] = field(default_factory=dict)
+    fallback: str = ""
 
 
 def loc_to_path(loc: tuple) -> str:
@@ -35,12 +36,9 @@ def pydantic_errors(exc: ValidationError) -> list[CaseError]:
     errors = []
     for err in exc.errors(include_url=False):
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-        message = err["msg"]
-        if err["type"] == "extra_forbidden":
-            message = "unknown field (not in case format v1)"
-        elif message.startswith("Value error, "):
-            message = message[len("Value error, "):]
-        errors.append(CaseError(loc_to_path(loc) or "(case)", message))
+        code = err["type"].removeprefix("xisai_")
+        params = {k: str(v) for k, v in (err.get("ctx") or {}).items()}
+        errors.append(CaseError(loc_to_path(loc) or "(case)", code, params, err["msg"]))
     return errors
 
 
@@ -67,39 +65,38 @@ def structural_checks(case: Case, as_of: date) -> list[CaseError]:
         for i, entity in enumerate(entities):
             path = f"{kind}[{i}].id"
             if entity.id in seen:
-                errors.append(CaseError(path, f"id {entity.id!r} is already used at {seen[entity.id]}"))
+                errors.append(CaseError(path, "id_duplicate", {"id": entity.id, "first": seen[entity.id]}))
             else:
                 seen[entity.id] = path
     person_ids = {p.id for p in case.persons}
     enterprise_ids = {e.id for e in case.enterprises}
     for i, person in enumerate(case.persons):
         if person.employer is not None and person.employer not in enterprise_ids:
-            errors.append(CaseError(f"persons[{i}].employer", f"names no enterprise of this case: {person.employer!r}"))
+            errors.append(CaseError(f"persons[{i}].employer", "no_enterprise", {"id": person.employer}))
     for i, ent in enumerate(case.enterprises):
         for j, founder in enumerate(ent.founders):
             if founder not in person_ids:
-                errors.append(CaseError(f"enterprises[{i}].founders[{j}]", f"names no person of this case: {founder!r}"))
+                errors.append(CaseError(f"enterprises[{i}].founders[{j}]", "no_person", {"id": founder}))
         if len(set(ent.founders)) != len(ent.founders):
-            errors.append(CaseError(f"enterprises[{i}].founders", "lists a founder twice"))
+            errors.append(CaseError(f"enterprises[{i}].founders", "founder_twice"))
         if ent.space is not None:
             trio = (ent.space.rented_area_m2, ent.space.monthly_rent_per_m2, ent.space.lease_start)
             if any(v is None for v in trio) and any(v is not None for v in trio):
-                errors.append(CaseError(f"enterprises[{i}].space",
-                                        "rented_area_m2, monthly_rent_per_m2 and lease_start come together or not at all"))
+                errors.append(CaseError(f"enterprises[{i}].space", "space_trio"))
         if ent.incubator is not None:
             years = [y.year for y in ent.incubator.years]
             for j, year in enumerate(years):
                 if year in years[:j]:
-                    errors.append(CaseError(f"enterprises[{i}].incubator.years[{j}].year", f"year {year} is reported twice"))
+                    errors.append(CaseError(f"enterprises[{i}].incubator.years[{j}].year", "year_twice", {"year": str(year)}))
     for path, name, value in walk(case):
         if name == "as_of":
             continue
         if isinstance(value, date) and value > as_of:
-            errors.append(CaseError(path, f"{value.isoformat()} is after as_of {as_of.isoformat()}"))
+            errors.append(CaseError(path, "after_as_of", {"value": value.isoformat(), "as_of": as_of.isoformat()}))
         elif name == "year" and isinstance(value, int) and value > as_of.year:
-            errors.append(CaseError(path, f"year {value} is after the year of as_of ({as_of.year})"))
+            errors.append(CaseError(path, "year_after_as_of", {"year": str(value), "as_of": as_of.isoformat()}))
         elif path.endswith(".retained_tax") and int(name) > as_of.year:
-            errors.append(CaseError(f"{path}.{name}", f"year {name} is after the year of as_of ({as_of.year})"))
+            errors.append(CaseError(f"{path}.{name}", "year_after_as_of", {"year": name, "as_of": as_of.isoformat()}))
     return errors
 
 
@@ -126,7 +123,7 @@ def bound_checks(case: Case, bounds: list[Bound]) -> list[CaseError]:
             if too_low or too_high:
                 lo = "[" if bound.low_inclusive else "("
                 hi = "]" if bound.high_inclusive else ")"
-                errors.append(CaseError(path, f"{value} is outside the clause's range {lo}{bound.low}, {bound.high}{hi}"))
+                errors.append(CaseError(path, "out_of_range", {"value": str(value), "range": f"{lo}{bound.low}, {bound.high}{hi}"}))
     return errors
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from .money import to_decimal
 
@@ -19,57 +20,69 @@ _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONEY_CEILING = Decimal("1e13")
 
 
+def _err(code: str, template: str, **ctx: object) -> PydanticCustomError:
+    """An error with a stable code; its sentence comes from the catalog (error.<code>)."""
+    return PydanticCustomError(f"xisai_{code}", template, {k: str(v) for k, v in ctx.items()})
+
+
+def _decimal(value: object) -> Decimal:
+    try:
+        return to_decimal(value)
+    except ValueError:
+        raise _err("number", "must be a number or a decimal string") from None
+
+
 def _strict_date(value: object) -> date:
     if isinstance(value, date):
         return value
     if not isinstance(value, str) or not _DATE_RE.match(value):
-        raise ValueError("must be a date written YYYY-MM-DD")
+        raise _err("date_format", "must be a date written YYYY-MM-DD")
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{value} is not a calendar date") from None
+        raise _err("date_invalid", "{value} is not a calendar date", value=value) from None
 
 
 def _money(value: object) -> Decimal:
-    amount = to_decimal(value)
+    amount = _decimal(value)
     if amount < 0:
-        raise ValueError("must not be negative")
+        raise _err("negative", "must not be negative")
     if amount != amount.quantize(Decimal("0.01")):
-        raise ValueError("must be to the fen (at most two decimal places)")
+        raise _err("money_fen", "must be to the fen (at most two decimal places)")
     if amount >= _MONEY_CEILING:
-        raise ValueError("is larger than any plausible amount (10^13 yuan)")
+        raise _err("implausible", "is larger than any plausible amount")
     return amount
 
 
 def _number(value: object) -> Decimal:
-    number = to_decimal(value)
+    number = _decimal(value)
     if number < 0:
-        raise ValueError("must not be negative")
+        raise _err("negative", "must not be negative")
     if number >= _MONEY_CEILING:
-        raise ValueError("is implausibly large")
+        raise _err("implausible", "is larger than any plausible amount")
     return number
 
 
 def _count(value: object) -> int:
     # JSON has one number type; reject 1.5, true and "3" so a typo never becomes a count.
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("must be a whole number")
+        raise _err("whole_number", "must be a whole number")
     if value < 0:
-        raise ValueError("must not be negative")
+        raise _err("negative", "must not be negative")
     if value > 10**9:
-        raise ValueError("is implausibly large")
+        raise _err("implausible", "is larger than any plausible amount")
     return value
 
 
 def _flag(value: object) -> bool:
     if not isinstance(value, bool):
-        raise ValueError("must be true or false")
+        raise _err("flag", "must be true or false")
     return value
 
 
 def _text(value: object) -> str:
     if not isinstance(value, str):
-        raise ValueError("must be a string")
+        raise _err("text", "must be a string")
     return value
 
 
@@ -216,7 +229,7 @@ class Enterprise(Strict):
     def _year_keys(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
         for key in value:
             if not re.fullmatch(r"(19|20|21)\d\d", key):
-                raise ValueError(f"key {key!r} must be a four-digit year")
+                raise _err("year_key", "key {key} must be a four-digit year", key=key)
         return value
 
 

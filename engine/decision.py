@@ -19,6 +19,7 @@ class _Model(BaseModel):
 class ErrorItem(_Model):
     path: str
     message: str
+    code: str = ""
 
 
 class Part(_Model):

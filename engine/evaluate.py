@@ -70,12 +70,12 @@ class Engine:
             try:
                 data = parse_case_text(case)
             except json.JSONDecodeError as exc:
-                return self._invalid("", [CaseError("(case)", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")], msgs)
+                return self._invalid("", [CaseError("(case)", "json", {"detail": exc.msg, "line": str(exc.lineno), "column": str(exc.colno)})], msgs)
         if isinstance(data, Case):
             model = data
         else:
             if not isinstance(data, dict):
-                return self._invalid("", [CaseError("(case)", "a case must be a JSON object")], msgs)
+                return self._invalid("", [CaseError("(case)", "not_object")], msgs)
             try:
                 model = Case.model_validate(data)
             except ValidationError as exc:
@@ -90,7 +90,7 @@ class Engine:
     def _invalid(self, case_id: str, errors: list[CaseError], msgs: Messages, as_of: date | None = None) -> d.Decision:
         return d.Decision(case_id=case_id, status="invalid", rules_version=self.book.version, lang=msgs.locale,
                           as_of=as_of.isoformat() if as_of else None,
-                          errors=[d.ErrorItem(path=e.path, message=e.message) for e in errors])
+                          errors=[d.ErrorItem(path=e.path, message=_error_message(e, msgs), code=e.code) for e in errors])
 
     # ---------------------------------------------------------------------------
     def _decide(self, case: Case, as_of: date, msgs: Messages) -> d.Decision:
@@ -242,6 +242,13 @@ class Engine:
         return d.Part(item=p.item, amount=fmt(p.amount), steps=p.steps, conditions=conditions,
                       parameters=[u.as_dict() for u in uses], benefit=msgs.text(p.benefit, year=p.year, **{k: str(v) for k, v in p.detail.items()}) or None,
                       detail=jsonable(p.detail))
+
+
+def _error_message(e: CaseError, msgs: Messages) -> str:
+    key = f"error.{e.code}"
+    if msgs.has(key):
+        return msgs.t(key, **e.params)
+    return e.fallback or e.code  # a pydantic code the catalog does not know: its own English
 
 
 def _clause(program: Program) -> dict[str, str]:

@@ -74,10 +74,10 @@ class Messages:
     def has(self, key: str) -> bool:
         return key in self._ids
 
-    def t(self, key: str, **values: Any) -> str:
-        if key not in self._ids:
-            raise MissingMessage(f"message {key!r} is missing from the {self.locale} catalog")
-        return self._tr.gettext(key).format(**values)
+    def t(self, msg_id: str, /, **values: Any) -> str:
+        if msg_id not in self._ids:
+            raise MissingMessage(f"message {msg_id!r} is missing from the {self.locale} catalog")
+        return self._tr.gettext(msg_id).format(**values)
 
     def text(self, texts: dict[str, str] | None, **values: Any) -> str:
         """A rule file's {zh, en} text in this locale, placeholders filled."""

@@ -116,3 +116,14 @@ def test_as_of_override_revalidates_and_moves_the_trigger(tmp_path):
     early = CliRunner().invoke(main, ["check", str(path), "--json", "--as-of", "2023-01-01"])
     assert early.exit_code == 2
     assert "persons[0].apartment.start" in [e["path"] for e in json.loads(early.output)["errors"]]
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_every_error_has_a_catalog_sentence_in_both_languages(engine, lang):
+    from xisai.engine.i18n import Messages
+    msgs = Messages.get(lang)
+    for name, change, path in INVALID:
+        for error in engine.evaluate(mutate(change), lang=lang).errors:
+            assert error.code and msgs.has(f"error.{error.code}"), (name, error)
+    zh = engine.evaluate(mutate(INVALID[0][1]), lang="zh_CN").errors[0].message
+    assert zh == "2022-02-30不是有效日期"
