@@ -114,7 +114,8 @@ def tax_reward(ctx: Context, matched: list[Binding]) -> None:
             ctx.add(b, year, CASH, EXACT, amount.amount, t, [share_use, years_use], item=fact["path"])
         for year, fact in sorted(figures.items()):
             if not first <= year <= last:
-                ctx.check(b, "year_outside", refused=True, item=fact["path"], year=year, low=first, high=last)
+                # brief: "years outside are ignored with a note"
+                ctx.check(b, "year_outside", refused=False, item=fact["path"], year=year, low=first, high=last)
 
 
 @formula("loan_interest", params=("share", "cap", "years"))
