@@ -55,10 +55,11 @@ def main() -> None:
 @click.argument("case_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
 @click.option("--as-of", "as_of", callback=_date, help="Evaluate as of this date (YYYY-MM-DD) instead of the case's.")
-@click.option("--brief", is_flag=True, help="Lines and totals only, without explanations.")
+@click.option("--explain/--brief", "explain", default=True, show_default=True,
+              help="With each line's computation, conditions, parameters and clause, or lines and totals only.")
 @lang_option
 @rules_option
-def check(case_file: Path, as_json: bool, as_of: date | None, brief: bool, lang: str, rules_dir: Path | None) -> None:
+def check(case_file: Path, as_json: bool, as_of: date | None, explain: bool, lang: str, rules_dir: Path | None) -> None:
     """Evaluate one case file (JSON). Exit 0 valid, 2 invalid, 1 any other error."""
     try:
         text = sys.stdin.buffer.read() if str(case_file) == "-" else case_file.read_bytes()
@@ -74,7 +75,7 @@ def check(case_file: Path, as_json: bool, as_of: date | None, brief: bool, lang:
     if as_json:
         click.echo(decision.to_json())
     else:
-        render.decision(decision, Messages.get(lang), engine.book, brief=brief)
+        render.decision(decision, Messages.get(lang), engine.book, brief=not explain)
     sys.exit(EXIT_OK if decision.status == "ok" else EXIT_INVALID)
 
 
