@@ -15,8 +15,19 @@ from .rulebook import Condition, Parameter, Program, RuleBook
 RANGE_OPS = ("between", "within", "within_years")
 
 
+_REQUIREMENTS: dict[tuple, str] = {}
+
+
 def requirement(cond: Condition, expected: Any, msgs: Messages) -> str:
-    """A condition's text with its figures ({low}, {high}, {expected}) filled in."""
+    """A condition's text with its figures ({low}, {high}, {expected}) filled in
+    (memoised: the same condition and figures recur in every case)."""
+    key = (cond.text["zh"], cond.text["en"], cond.op, cond.kind, cond.field, expected, msgs.locale)  # content, not identity
+    if key not in _REQUIREMENTS:
+        _REQUIREMENTS[key] = _requirement(cond, expected, msgs)
+    return _REQUIREMENTS[key]
+
+
+def _requirement(cond: Condition, expected: Any, msgs: Messages) -> str:
     values: dict[str, str] = {}
     year_like = cond.op == "within_years" or cond.field == "year"
     if cond.op in RANGE_OPS and isinstance(expected, tuple):
