@@ -36,9 +36,3 @@ def round_fen(amount: Decimal) -> Decimal:
 def fmt(amount: Decimal | None) -> str | None:
     """Decimal string for JSON: always two places for money."""
     return None if amount is None else str(round_fen(amount))
-
-
-def plain(value: Decimal) -> str:
-    """A non-money decimal (rate, area) without trailing zeros, never in exponent form."""
-    text = format(value.normalize(), "f")
-    return text

@@ -228,7 +228,3 @@ def value_of(ctx: Context, binding: Binding, key: str, unit: str | None = None) 
             raise ValueError(f"{ctx.program.file}: formula.{key} needs a unit ({fact['t']}.{fname} is not money)")
         unit = "CNY"
     return Trace.case_value(fact[fname], ctx.ref_name(key), unit, fact["path"])
-
-
-def as_decimal(x: Any) -> Decimal:
-    return x if isinstance(x, Decimal) else Decimal(x)
