@@ -105,8 +105,9 @@ def outcomes(program: Program, binding: Binding) -> list[Outcome]:
         fact = binding.get(alias)
         if fact is None:
             out.append(Outcome(f"{alias}.present", False, alias, None, None))
-        elif pattern.text:  # a required join worth saying when met (talent, employer, ...)
-            out.append(Outcome(f"{alias}.present", True, alias, "q" if "q" in fact else None, fact.get("q", True)))
+        elif pattern.text:  # a required join worth saying when met; a talent enterprise shows its Q
+            q = fact.get("q") if fact["t"] == "talent_enterprise" else None
+            out.append(Outcome(f"{alias}.present", True, alias, "q" if q else None, q or True))
     for cond in program.conditions:
         fact = binding.get(cond.alias)
         actual = None if fact is None else fact.get(cond.field)
