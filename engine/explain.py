@@ -124,7 +124,8 @@ def param_value(msgs: Messages, value: str, unit: str | None) -> str:
 
 
 def parameter_sentence(p: dict[str, Any], msgs: Messages) -> str:
-    text = msgs.t("explain.parameter", label=param_label(msgs, p["name"]), name=p["name"],
+    label = param_label(msgs, p["name"])
+    text = msgs.t("explain.parameter" if label != p["name"] else "explain.parameter_plain", label=label, name=p["name"],
                   value=param_value(msgs, p["value"], p.get("unit")),
                   start=msgs.date(date.fromisoformat(p["from"])), source=p["source"])
     if p.get("provisional"):
