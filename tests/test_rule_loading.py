@@ -115,3 +115,13 @@ def test_no_policy_figure_in_engine_code():
             if tok.type == tokenize.NUMBER and tok.string in POLICY_FIGURES:
                 found.append(f"{path.relative_to(ROOT)}:{tok.start[0]}: {tok.string}")
     assert not found, found
+
+
+def test_every_rule_and_catalog_file_ships_in_the_wheel():
+    import fnmatch
+    import tomllib
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
+    for package, folder, pattern in (("xisai.rules", "rules", "*.toml"), ("xisai.catalogs", "catalogs", "*.po")):
+        for path in (ROOT / folder).rglob(pattern):
+            rel = path.relative_to(ROOT / folder).as_posix()
+            assert any(fnmatch.fnmatch(rel, glob) and rel.count("/") == glob.count("/") for glob in data[package]), rel
