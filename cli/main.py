@@ -70,7 +70,7 @@ def check(case_file: Path, as_json: bool, as_of: date | None, explain: bool, lan
     try:
         decision = engine.evaluate(text, as_of=as_of, lang=lang)
     except EngineError as exc:
-        click.echo(f"xisai: internal error: {exc}", err=True)
+        click.echo(f"xisai: the rules could not decide this case: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     if as_json:
         click.echo(decision.to_json())

@@ -121,7 +121,10 @@ class Engine:
                 if a.considered and not a.eligible:
                     ineligible.append(self._ineligible(program, a, index, msgs))
             ctx = Context(self.book, program, index, as_of)
-            FORMULAS[program.formula["kind"]].fn(ctx, [bindings[fid] for fid in sorted(bindings)])
+            try:
+                FORMULAS[program.formula["kind"]].fn(ctx, [bindings[fid] for fid in sorted(bindings)])
+            except LookupError as exc:  # e.g. a parameter with no row in force on a trigger date
+                raise EngineError(f"{program.id} ({program.file}): {exc}") from exc
             parts.extend(ctx.parts)
             checks.extend(ctx.checks)
 

@@ -125,3 +125,12 @@ def test_every_rule_and_catalog_file_ships_in_the_wheel():
         for path in (ROOT / folder).rglob(pattern):
             rel = path.relative_to(ROOT / folder).as_posix()
             assert any(fnmatch.fnmatch(rel, glob) and rel.count("/") == glob.count("/") for glob in data[package]), rel
+
+
+def test_a_parameter_with_no_row_in_force_is_a_clear_engine_error(rules):
+    from click.testing import CliRunner
+    from xisai.cli.main import main
+    edit(rules / "programs" / "talent.housing_subsidy.toml", '{ from = 2021-12-25, value = "200000"', '{ from = 2024-01-01, value = "200000"')
+    result = CliRunner().invoke(main, ["check", str(ROOT / "cases" / "16-full-application.json"), "--rules", str(rules)])
+    assert result.exit_code == 1
+    assert "talent.housing_subsidy" in result.output and "no value in force on 2022-05-01" in result.output
