@@ -71,6 +71,8 @@ class Engine:
                 data = parse_case_text(case)
             except json.JSONDecodeError as exc:
                 return self._invalid("", [CaseError("(case)", "json", {"detail": exc.msg, "line": str(exc.lineno), "column": str(exc.colno)})], msgs)
+            except UnicodeDecodeError as exc:
+                return self._invalid("", [CaseError("(case)", "encoding", {"position": str(exc.start)})], msgs)
         if isinstance(data, Case):
             model = data
         else:

@@ -88,6 +88,8 @@ def test_money_is_read_exactly_from_json_numbers(engine):
 def test_not_json_and_not_an_object(engine):
     assert engine.evaluate("{not json").errors[0].path == "(case)"
     assert engine.evaluate("[1, 2]").status == "invalid"
+    assert engine.evaluate(b'{"case_id": "\xff"}').errors[0].code == "encoding"
+    assert engine.evaluate('{"case_id": "x", "as_of": "2025-01-01", "persons": [{"id": "P1", "birth_date": NaN}]}').status == "invalid"
 
 
 def test_cli_exit_codes(tmp_path):
