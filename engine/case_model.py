@@ -47,10 +47,10 @@ def _money(value: object) -> Decimal:
     amount = _decimal(value)
     if amount < 0:
         raise _err("negative", "must not be negative")
+    if amount >= _MONEY_CEILING:  # before quantize, which overflows on huge values
+        raise _err("implausible", "is larger than any plausible amount")
     if amount != amount.quantize(Decimal("0.01")):
         raise _err("money_fen", "must be to the fen (at most two decimal places)")
-    if amount >= _MONEY_CEILING:
-        raise _err("implausible", "is larger than any plausible amount")
     return amount
 
 

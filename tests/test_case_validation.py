@@ -34,6 +34,7 @@ INVALID = [
     ("negative money", set_(["enterprises", 0, "loans", 2, "interest_paid"], "-1"), "enterprises[0].loans[2].interest_paid"),
     ("non-numeric money", set_(["enterprises", 0, "loans", 0, "interest_paid"], "eighty thousand"), "enterprises[0].loans[0].interest_paid"),
     ("money below the fen", set_(["persons", 0, "home_purchase", "total_price"], "860000.005"), "persons[0].home_purchase.total_price"),
+    ("money beyond decimal precision", set_(["persons", 0, "home_purchase", "total_price"], 1e26), "persons[0].home_purchase.total_price"),
     ("money as boolean", set_(["persons", 1, "apartment", "monthly_rent"], True), "persons[1].apartment.monthly_rent"),
     ("unknown enum", set_(["enterprises", 0, "loans", 0, "lender"], "pawnshop"), "enterprises[0].loans[0].lender"),
     ("unknown board", set_(["enterprises", 0, "listings", 0, "board"], "nasdaq"), "enterprises[0].listings[0].board"),

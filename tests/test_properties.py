@@ -96,3 +96,39 @@ def test_same_case_same_bytes_in_any_order(engine, seeds):
     first = [engine.evaluate(generate(s)).to_json() for s in seeds]
     again = [engine.evaluate(generate(s)).to_json() for s in reversed(seeds)]
     assert first == list(reversed(again))
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-10**20, max_value=10**20) | st.floats(allow_nan=True)
+    | st.text(max_size=12) | st.sampled_from(["2024-02-30", "2023-05-05", "1e5", "-0.01", "12.345", "bank", "P0", "E0"]),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8)
+
+
+def _paths(node, prefix=()):
+    yield prefix
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _paths(v, prefix + (i,))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(SEEDS, st.data())
+def test_any_corruption_of_a_case_gives_a_decision_never_an_exception(engine, seed, data):
+    case = generate(seed)
+    paths = [p for p in _paths(case) if p]
+    if not paths:
+        return
+    path = data.draw(st.sampled_from(paths))
+    node = case
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = data.draw(JSON)
+    decision = engine.evaluate(case)
+    assert decision.status in ("ok", "invalid")
+    if decision.status == "invalid":
+        assert decision.errors and all(e.path and e.message for e in decision.errors)
+        assert decision.payouts == []
