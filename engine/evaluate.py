@@ -17,7 +17,7 @@ from .case_model import Case
 from .compiler import CompiledBook, compile_rulebook
 from .conditions import Assessment, FactIndex, Outcome, assess
 from .derivations import talent_enterprises
-from .explain import explain_line, requirement
+from .explain import explain_line, reading_flag, requirement
 from .facts import FactBuilder
 from .formulas import FORMULAS, Context
 from .formulas.base import CASH, EXACT, CheckResult, ParamUse, Part
@@ -137,12 +137,11 @@ class Engine:
             message = msgs.text(program.checks[c.check], **{k: msgs.value(v) for k, v in c.values.items()})
             if c.refused:
                 # A check is the district's reading of how the clause's figures aggregate.
-                flags = [{"kind": "reading", "text": msgs.t("explain.flag.reading", text=msgs.text(program.reading))}
-                         ] if program.reading else []
+                flags = [reading_flag(program.reading, msgs)] if program.reading else []
                 ineligible.append(d.Ineligible(program=c.program, beneficiary=c.beneficiary, item=c.item,
                                                title=msgs.text(program.title), reasons=[message],
                                                unmet=[d.Unmet(condition=c.check, reason=message, found=jsonable(c.values))],
-                                               flags=flags, clause=_clause(program)))
+                                               flags=flags, clause=program.clause))
             else:
                 notes.append(d.Note(program=c.program, beneficiary=c.beneficiary, item=c.item, check=c.check,
                                     message=message, values=jsonable(c.values)))
@@ -171,9 +170,8 @@ class Engine:
     # --- reasons -----------------------------------------------------------------
     def _reason(self, program: Program, o: Outcome, a: Assessment, index: FactIndex, msgs: Messages) -> str | None:
         if o.condition is None:
-            pattern = program.facts[o.alias]
-            needed = msgs.text(pattern.text) if pattern.text else msgs.t("reason.no_fact", type=pattern.type)
-            if pattern.type == "talent_enterprise":
+            needed = _join_text(program, o.alias, msgs)
+            if program.facts[o.alias].type == "talent_enterprise":
                 enterprise = next(f for f in a.binding.values() if f is not None and f["t"] == "enterprise")
                 because = [r for r in (self._reason(self._definition, u, sub, index, msgs)
                                        for sub in [assess(self._definition, enterprise, index)] for u in sub.unmet) if r]
@@ -196,19 +194,17 @@ class Engine:
             if reason is None:
                 continue
             said.append(o)
-            field = None if o.field is None else f"{program.facts[o.alias].type}.{o.field}"
-            unmet.append(d.Unmet(condition=o.id, reason=reason, found=jsonable(o.actual), field=field))
+            unmet.append(d.Unmet(condition=o.id, reason=reason, found=jsonable(o.actual), field=_field_name(program, o)))
         flags = []
         for o in said:  # a failed condition that follows a reading says so
             if o.condition is not None and o.condition.param:
                 reading = self.book.parameter(program, o.condition.param).reading
-                flag = {"kind": "reading", "parameter": o.condition.param,
-                        "text": msgs.t("explain.flag.reading", text=msgs.text(reading))} if reading else None
+                flag = reading_flag(reading, msgs, parameter=o.condition.param) if reading else None
                 if flag and flag not in flags:
                     flags.append(flag)
         return d.Ineligible(program=program.id, beneficiary=beneficiary["id"] if beneficiary else a.candidate["owner"],
                             item=a.candidate["path"], title=msgs.text(program.title),
-                            reasons=[u.reason for u in unmet], unmet=unmet, flags=flags, clause=_clause(program))
+                            reasons=[u.reason for u in unmet], unmet=unmet, flags=flags, clause=program.clause)
 
     # --- lines -------------------------------------------------------------------
     def _payouts(self, parts: list[Part], assessments: dict, msgs: Messages) -> list[d.Payout]:
@@ -234,10 +230,9 @@ class Engine:
     def _part(self, program: Program, p: Part, assessments: dict, msgs: Messages) -> d.Part:
         candidate = p.binding[program.candidate]
         a = assessments[(program.id, candidate["fid"])]
-        conditions = [{"condition": o.id, "met": o.met, "found": jsonable(o.actual),
-                       "field": None if o.field is None else f"{program.facts[o.alias].type}.{o.field}",
+        conditions = [{"condition": o.id, "met": o.met, "found": jsonable(o.actual), "field": _field_name(program, o),
                        "requirement": requirement(o.condition, o.expected, msgs) if o.condition else
-                       msgs.text(program.facts[o.alias].text) or msgs.t("reason.no_fact", type=program.facts[o.alias].type)}
+                       _join_text(program, o.alias, msgs)}
                       for o in a.outcomes]
         uses = list(p.params)
         for cond in program.conditions:  # the parameters the conditions read: window, lists, ranges
@@ -249,15 +244,22 @@ class Engine:
                       detail=jsonable(p.detail))
 
 
+def _field_name(program: Program, o: Outcome) -> str | None:
+    """The case-format name of the field an outcome read (type.field)."""
+    return None if o.field is None else f"{program.facts[o.alias].type}.{o.field}"
+
+
+def _join_text(program: Program, alias: str, msgs: Messages) -> str:
+    """What a joined fact stands for: the rule file's text, or a generic sentence."""
+    pattern = program.facts[alias]
+    return msgs.text(pattern.text) if pattern.text else msgs.t("reason.no_fact", type=pattern.type)
+
+
 def _error_message(e: CaseError, msgs: Messages) -> str:
     key = f"error.{e.code}"
     if msgs.has(key):
         return msgs.t(key, **e.params)
     return e.fallback or e.code  # a pydantic code the catalog does not know: its own English
-
-
-def _clause(program: Program) -> dict[str, str]:
-    return {"section": program.clause_section, "text": program.clause_text}
 
 
 def _totals(payouts: list[d.Payout]) -> d.Totals:

@@ -15,6 +15,11 @@ from .rulebook import Condition, Parameter, Program, RuleBook
 RANGE_OPS = ("between", "within", "within_years")
 
 
+def reading_flag(reading: dict[str, str], msgs: Messages, **extra: str) -> dict[str, str]:
+    """The flag that says a sentence follows the district's reading, not the clause."""
+    return {"kind": "reading", **extra, "text": msgs.t("explain.flag.reading", text=msgs.text(reading))}
+
+
 _REQUIREMENTS: dict[tuple, str] = {}
 
 
@@ -138,7 +143,7 @@ def explain_line(line: Any, program: Program, book: RuleBook, msgs: Messages) ->
     and parameters); sentences are in `text`, flags say what is not the clause's own."""
     flags: list[dict[str, str]] = []
     if program.reading:
-        flags.append({"kind": "reading", "text": msgs.t("explain.flag.reading", text=msgs.text(program.reading))})
+        flags.append(reading_flag(program.reading, msgs))
     provisional = {(p["name"], p["from"]) for part in line.parts for p in part.parameters if p.get("provisional")}
     for part in line.parts:
         for p in part.parameters:
@@ -150,8 +155,7 @@ def explain_line(line: Any, program: Program, book: RuleBook, msgs: Messages) ->
     for part in line.parts:
         for p in part.parameters:
             if p.get("reading"):
-                flags.append({"kind": "reading", "parameter": p["name"],
-                              "text": msgs.t("explain.flag.reading", text=msgs.text(p["reading"]))})
+                flags.append(reading_flag(p["reading"], msgs, parameter=p["name"]))
     if line.basis == "maximum":
         figures = msgs.t("value.list_separator").join(
             msgs.t(f"field.{'.'.join(b.field.replace('[*]', '').split('.')[-2:])}") for b in program.bounds)
@@ -172,7 +176,7 @@ def explain_line(line: Any, program: Program, book: RuleBook, msgs: Messages) ->
         text.extend(steps + benefit)
         text.extend(msgs.t("explain.bullet", text=c) for c in conditions)
         text.extend(msgs.t("explain.bullet", text=p) for p in params)
-    clause = {"section": program.clause_section, "text": program.clause_text}
+    clause = program.clause
     text.append(msgs.t("explain.clause", section=clause["section"], text=clause["text"]))
     text.extend(f["text"] for f in flags)
     return {"clause": clause, "flags": flags, "parts": parts, "text": text}
@@ -191,8 +195,7 @@ def _typed(found: Any) -> Any:
 # --- a rule, for `xisai rules show` --------------------------------------------------
 
 def describe_rule(program: Program, book: RuleBook, msgs: Messages) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": program.id, "title": msgs.text(program.title),
-                           "clause": {"section": program.clause_section, "text": program.clause_text}}
+    out: dict[str, Any] = {"id": program.id, "title": msgs.text(program.title), "clause": program.clause}
     if program.reading:
         out["reading"] = msgs.text(program.reading)
     if program.applies:

@@ -117,6 +117,10 @@ class Program:
     parameters: dict[str, Parameter] = field(default_factory=dict)
     bounds: list[Bound] = field(default_factory=list)
 
+    @property
+    def clause(self) -> dict[str, str]:
+        return {"section": self.clause_section, "text": self.clause_text}
+
 
 @dataclass
 class RuleBook:
