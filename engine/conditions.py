@@ -30,10 +30,9 @@ class Outcome:
 
 class FactIndex:
     def __init__(self, facts: list[Fact]):
-        self.by_fid = {f["fid"]: f for f in facts}
+        self.by_fid: dict[int, Fact] = {}
         self.by_type: dict[str, list[Fact]] = {}
-        for f in facts:
-            self.by_type.setdefault(f["t"], []).append(f)
+        self.add(facts)
 
     def add(self, facts: list[Fact]) -> None:
         for f in facts:
