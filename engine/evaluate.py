@@ -102,7 +102,7 @@ class Engine:
         with self.compiled.matcher.session() as session:
             session.assert_facts(facts)
             derived = talent_enterprises(session.matches().get(definition_rule, []), index, len(facts) + 1)
-            self._check_definition(derived, index)
+            definition = self._check_definition(derived, index)
             index.add(derived)
             session.assert_facts(derived)
             matches = session.matches()
@@ -110,7 +110,7 @@ class Engine:
         parts: list[Part] = []
         checks: list[CheckResult] = []
         ineligible: list[d.Ineligible] = []
-        assessments: dict[tuple[str, int], Assessment] = {}
+        assessments: dict[tuple[str, int], Assessment] = definition  # (program id, candidate fid) -> assessment
         for program in self.book.programs:
             rule = self.compiled.by_program[program.id]
             bindings = self._bindings(program, matches.get(rule.name, []), index)
@@ -121,7 +121,7 @@ class Engine:
                     raise EngineError(f"{program.id}: durable-rules and the condition check disagree on "
                                       f"{candidate['path']} (matched: {candidate['fid'] in bindings})")
                 if a.considered and not a.eligible:
-                    ineligible.append(self._ineligible(program, a, index, msgs))
+                    ineligible.append(self._ineligible(program, a, assessments, msgs))
             ctx = Context(self.book, program, index, as_of)
             try:
                 FORMULAS[program.formula["kind"]].fn(ctx, [bindings[fid] for fid in sorted(bindings)])
@@ -152,11 +152,14 @@ class Engine:
                           as_of=as_of.isoformat(), payouts=payouts, ineligible=ineligible, notes=notes,
                           totals=_totals(payouts))
 
-    def _check_definition(self, derived: list[dict], index: FactIndex) -> None:
-        expected = {e["id"] for e in index.of("enterprise") if assess(self._definition, e, index).eligible}
+    def _check_definition(self, derived: list[dict], index: FactIndex) -> dict[tuple[str, int], Assessment]:
+        """Cross-check the talent-enterprise matches; the assessments explain refusals later."""
+        found = {(self._definition.id, e["fid"]): assess(self._definition, e, index) for e in index.of("enterprise")}
+        expected = {a.candidate["id"] for a in found.values() if a.eligible}
         if expected != {f["owner"] for f in derived}:
             raise EngineError(f"talent_enterprise: durable-rules and the condition check disagree "
                               f"(matched {sorted(f['owner'] for f in derived)}, expected {sorted(expected)})")
+        return found
 
     def _bindings(self, program: Program, found: list[dict[str, int]], index: FactIndex) -> dict[int, dict]:
         """The first durable match (in sorted order) of each matched candidate."""
@@ -168,13 +171,13 @@ class Engine:
         return out
 
     # --- reasons -----------------------------------------------------------------
-    def _reason(self, program: Program, o: Outcome, a: Assessment, index: FactIndex, msgs: Messages) -> str | None:
+    def _reason(self, program: Program, o: Outcome, a: Assessment, assessments: dict, msgs: Messages) -> str | None:
         if o.condition is None:
             needed = _join_text(program, o.alias, msgs)
             if program.facts[o.alias].type == "talent_enterprise":
                 enterprise = next(f for f in a.binding.values() if f is not None and f["t"] == "enterprise")
-                because = [r for r in (self._reason(self._definition, u, sub, index, msgs)
-                                       for sub in [assess(self._definition, enterprise, index)] for u in sub.unmet) if r]
+                sub = assessments[(self._definition.id, enterprise["fid"])]
+                because = [r for r in (self._reason(self._definition, u, sub, assessments, msgs) for u in sub.unmet) if r]
                 if because:
                     return msgs.t("reason.missing_because", requirement=needed,
                                   because=msgs.t("value.reason_separator").join(because))
@@ -185,12 +188,12 @@ class Engine:
         return msgs.t("reason.unmet", requirement=requirement(cond, o.expected, msgs),
                       actual=msgs.value(o.actual, cond.kind, cond.field))
 
-    def _ineligible(self, program: Program, a: Assessment, index: FactIndex, msgs: Messages) -> d.Ineligible:
+    def _ineligible(self, program: Program, a: Assessment, assessments: dict, msgs: Messages) -> d.Ineligible:
         beneficiary = a.binding.get(program.beneficiary)
         unmet = []
         said = []
         for o in a.unmet:
-            reason = self._reason(program, o, a, index, msgs)
+            reason = self._reason(program, o, a, assessments, msgs)
             if reason is None:
                 continue
             said.append(o)
