@@ -144,18 +144,18 @@ def explain_line(line: Any, program: Program, book: RuleBook, msgs: Messages) ->
     flags: list[dict[str, str]] = []
     if program.reading:
         flags.append(reading_flag(program.reading, msgs))
-    provisional = {(p["name"], p["from"]) for part in line.parts for p in part.parameters if p.get("provisional")}
-    for part in line.parts:
-        for p in part.parameters:
-            if p.get("provisional") and (p["name"], p["from"]) in provisional:
-                provisional.discard((p["name"], p["from"]))
-                flags.append({"kind": "provisional", "parameter": p["name"], "from": p["from"],
-                              "text": msgs.t("explain.flag.provisional", name=p["name"], start=p["from"],
-                                             note=msgs.text(p.get("note")) or "")})
-    for part in line.parts:
-        for p in part.parameters:
-            if p.get("reading"):
-                flags.append(reading_flag(p["reading"], msgs, parameter=p["name"]))
+    used = [p for part in line.parts for p in part.parameters]
+    seen: set[tuple[str, str]] = set()
+    for p in used:  # each provisional row once, however many parts use it
+        if p.get("provisional") and (p["name"], p["from"]) not in seen:
+            seen.add((p["name"], p["from"]))
+            flags.append({"kind": "provisional", "parameter": p["name"], "from": p["from"],
+                          "text": msgs.t("explain.flag.provisional", name=p["name"], start=p["from"],
+                                         note=msgs.text(p.get("note")) or "")})
+    for p in used:
+        flag = reading_flag(p["reading"], msgs, parameter=p["name"]) if p.get("reading") else None
+        if flag and flag not in flags:
+            flags.append(flag)
     if line.basis == "maximum":
         figures = msgs.t("value.list_separator").join(
             msgs.t(f"field.{'.'.join(b.field.replace('[*]', '').split('.')[-2:])}") for b in program.bounds)

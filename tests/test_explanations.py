@@ -85,6 +85,9 @@ def test_provisional_and_reading_flags(engine):
     assert ("provisional", "2025-12-01") in kinds and ("reading", None) in kinds
     params = [p for part in line.parts for p in part.parameters if p["name"] == "minimum_wage"]
     assert params and all(p["provisional"] for p in params)
+    for payout in decision.payouts:  # a line of several parts says each flag once
+        texts = [f["text"] for f in payout.explanation["flags"]]
+        assert len(texts) == len(set(texts))
 
 
 def test_rules_show_in_english():
