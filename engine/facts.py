@@ -26,11 +26,16 @@ from .case_model import Agency, Case, Enterprise, Money, Person
 
 ENTITY_TYPES: dict[str, type[BaseModel]] = {"persons": Person, "enterprises": Enterprise, "agencies": Agency}
 ENTITY_FACT = {"persons": "person", "enterprises": "enterprise", "agencies": "agency"}
-BASE_FIELDS = ("t", "fid", "owner", "path")
 
 # Scalar kinds, used to type-check rule conditions at load.
 KIND_DATE, KIND_NUMBER, KIND_INT, KIND_BOOL, KIND_TEXT = "date", "number", "int", "bool", "text"
 KIND_MONEY = "money"  # a number that is CNY (the case model's Money type)
+BASE_KINDS = {"t": KIND_TEXT, "fid": KIND_INT, "owner": KIND_TEXT, "path": KIND_TEXT}  # on every fact
+
+
+def sub_type(type_name: str, name: str) -> str:
+    """A sub-object's fact type: its field name under an entity, dotted below that."""
+    return name if type_name in ENTITY_FACT.values() else f"{type_name}.{name}"
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -75,9 +80,7 @@ def _schema() -> dict[str, FactType]:
     out: dict[str, FactType] = {}
 
     def visit(model: type[BaseModel], type_name: str) -> None:
-        ft = out.setdefault(type_name, FactType(type_name))
-        for base in BASE_FIELDS:
-            ft.fields[base] = KIND_INT if base == "fid" else KIND_TEXT
+        ft = out.setdefault(type_name, FactType(type_name, dict(BASE_KINDS)))
         for name, info in model.model_fields.items():
             bare = _unwrap(info.annotation)
             kind = _scalar_kind(info.annotation, info.metadata)
@@ -85,20 +88,18 @@ def _schema() -> dict[str, FactType]:
                 ft.fields[name] = kind
             elif isinstance(bare, type) and issubclass(bare, BaseModel):
                 ft.fields[f"has_{name}"] = KIND_BOOL
-                visit(bare, name if type_name in ENTITY_FACT.values() else f"{type_name}.{name}")
+                visit(bare, sub_type(type_name, name))
             elif get_origin(bare) is list:
                 item = _unwrap(get_args(bare)[0])
                 ft.fields[f"n_{name}"] = KIND_INT
-                sub = name if type_name in ENTITY_FACT.values() else f"{type_name}.{name}"
+                sub = sub_type(type_name, name)
                 if isinstance(item, type) and issubclass(item, BaseModel):
                     visit(item, sub)
                 else:
-                    out[sub] = FactType(sub, {**{b: KIND_INT if b == "fid" else KIND_TEXT for b in BASE_FIELDS},
-                                              "value": _scalar_kind(item) or KIND_TEXT})
+                    out[sub] = FactType(sub, {**BASE_KINDS, "value": _scalar_kind(item) or KIND_TEXT})
             elif get_origin(bare) is dict:  # retained_tax: {"<year>": money}
                 ft.fields[f"n_{name}"] = KIND_INT
-                out[name] = FactType(name, {**{b: KIND_INT if b == "fid" else KIND_TEXT for b in BASE_FIELDS},
-                                            "year": KIND_INT, "amount": KIND_MONEY})
+                out[name] = FactType(name, {**BASE_KINDS, "year": KIND_INT, "amount": KIND_MONEY})
 
     for plural, model in ENTITY_TYPES.items():
         visit(model, ENTITY_FACT[plural])
@@ -151,7 +152,7 @@ class FactBuilder:
         facts: list[dict[str, Any]] = []
         for plural in ENTITY_TYPES:
             for i, entity in enumerate(getattr(case, plural)):
-                self._visit(entity, ENTITY_FACT[plural], entity.id, f"{plural}[{i}]", facts, entity_level=True)
+                self._visit(entity, ENTITY_FACT[plural], entity.id, f"{plural}[{i}]", facts)
         return facts
 
     def _emit(self, facts: list, fact: dict[str, Any]) -> dict[str, Any]:
@@ -161,33 +162,32 @@ class FactBuilder:
         facts.append(fact)
         return fact
 
-    def _visit(self, model: BaseModel, type_name: str, owner: str, path: str, facts: list, entity_level: bool) -> None:
+    def _visit(self, model: BaseModel, type_name: str, owner: str, path: str, facts: list) -> None:
         fact: dict[str, Any] = {"t": type_name, "owner": owner, "path": path}
         children: list[tuple[BaseModel | list | dict, str, str]] = []
         for name in type(model).model_fields:
             value = getattr(model, name)
-            sub_type = name if entity_level else f"{type_name}.{name}"
             if isinstance(value, BaseModel):
                 fact[f"has_{name}"] = True
-                children.append((value, sub_type, f"{path}.{name}"))
+                children.append((value, sub_type(type_name, name), f"{path}.{name}"))
             elif isinstance(value, (list, dict)):
                 fact[f"n_{name}"] = len(value)
-                children.append((value, sub_type, f"{path}.{name}"))
+                children.append((value, sub_type(type_name, name), f"{path}.{name}"))
             elif value is None and f"has_{name}" in FACT_SCHEMA[type_name].fields:
                 fact[f"has_{name}"] = False
             else:
                 fact[name] = value
         self._emit(facts, fact)
-        for value, sub_type, sub_path in children:
+        for value, child_type, sub_path in children:
             if isinstance(value, BaseModel):
-                self._visit(value, sub_type, owner, sub_path, facts, entity_level=False)
+                self._visit(value, child_type, owner, sub_path, facts)
             elif isinstance(value, dict):
                 for year in sorted(value):
-                    self._emit(facts, {"t": sub_type, "owner": owner, "path": f"{sub_path}.{year}",
+                    self._emit(facts, {"t": child_type, "owner": owner, "path": f"{sub_path}.{year}",
                                        "year": int(year), "amount": value[year]})
             else:
                 for j, item in enumerate(value):
                     if isinstance(item, BaseModel):
-                        self._visit(item, sub_type, owner, f"{sub_path}[{j}]", facts, entity_level=False)
+                        self._visit(item, child_type, owner, f"{sub_path}[{j}]", facts)
                     else:
-                        self._emit(facts, {"t": sub_type, "owner": owner, "path": f"{sub_path}[{j}]", "value": item})
+                        self._emit(facts, {"t": child_type, "owner": owner, "path": f"{sub_path}[{j}]", "value": item})

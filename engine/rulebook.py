@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .case_checks import Bound
-from .facts import (DERIVE_FUNCTIONS, FACT_SCHEMA, KIND_BOOL, KIND_DATE, KIND_INT, KIND_MONEY, KIND_NUMBER, KIND_TEXT,
+from .facts import (BASE_KINDS, DERIVE_FUNCTIONS, FACT_SCHEMA, KIND_BOOL, KIND_DATE, KIND_INT, KIND_MONEY, KIND_NUMBER, KIND_TEXT,
                     Derived, FactType, derived_kinds)
 from .money import to_decimal
 
@@ -25,8 +25,7 @@ PROGRAM_KINDS = ("program", "provision", "definition")
 
 # Facts that the engine makes, not the case file: the talent-enterprise aggregate.
 DERIVED_TYPES = {
-    "talent_enterprise": FactType("talent_enterprise", {"t": KIND_TEXT, "fid": KIND_INT, "owner": KIND_TEXT,
-                                                        "path": KIND_TEXT, "q": KIND_DATE, "q_year": KIND_INT}),
+    "talent_enterprise": FactType("talent_enterprise", {**BASE_KINDS, "q": KIND_DATE, "q_year": KIND_INT}),
 }
 
 
