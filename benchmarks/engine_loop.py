@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from casegen import generate  # noqa: E402
+from casegen import generate
 
-from xisai.engine.evaluate import Engine  # noqa: E402
+from xisai.engine.evaluate import Engine
 
 
 def rss_mb() -> float:

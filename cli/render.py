@@ -41,9 +41,8 @@ def decision(dec: Decision, msgs: Messages, book: RuleBook, brief: bool = False)
         return
     if dec.payouts:
         table = Table(title=msgs.t("cli.payouts"), box=_box(), title_justify="left")
-        for col, justify in (("program", "left"), ("beneficiary", "left"), ("year", "right"), ("kind", "left"),
-                             ("amount", "right"), ("basis", "left")):
-            table.add_column(msgs.t(f"cli.col.{col}"), justify=justify)
+        for col in ("program", "beneficiary", "year", "kind", "amount", "basis"):
+            table.add_column(msgs.t(f"cli.col.{col}"), justify="right" if col in ("year", "amount") else "left")
         for line in dec.payouts:
             amount = msgs.money(line.amount) if line.amount is not None else msgs.t("cli.in_kind_no_value")
             basis = msgs.t(f"cli.basis.{line.basis}")

@@ -2,10 +2,10 @@
 and approved figures inside the bounds the rules declare."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Iterator
 
 from pydantic import BaseModel, ValidationError
 
@@ -61,13 +61,13 @@ def walk(node: object, path: str = "") -> Iterator[tuple[str, str, object]]:
 def structural_checks(case: Case, as_of: date) -> list[CaseError]:
     errors: list[CaseError] = []
     seen: dict[str, str] = {}
-    for kind, entities in (("persons", case.persons), ("enterprises", case.enterprises), ("agencies", case.agencies)):
-        for i, entity in enumerate(entities):
+    for kind in ("persons", "enterprises", "agencies"):
+        for i, entity_id in enumerate(e.id for e in getattr(case, kind)):
             path = f"{kind}[{i}].id"
-            if entity.id in seen:
-                errors.append(CaseError(path, "id_duplicate", {"id": entity.id, "first": seen[entity.id]}))
+            if entity_id in seen:
+                errors.append(CaseError(path, "id_duplicate", {"id": entity_id, "first": seen[entity_id]}))
             else:
-                seen[entity.id] = path
+                seen[entity_id] = path
     person_ids = {p.id for p in case.persons}
     enterprise_ids = {e.id for e in case.enterprises}
     for i, person in enumerate(case.persons):
@@ -116,7 +116,7 @@ def bound_checks(case: Case, bounds: list[Bound]) -> list[CaseError]:
     errors = []
     for bound in bounds:
         for path, value in _resolve(case, bound.field.split(".")):
-            if value is None:
+            if not isinstance(value, Decimal):
                 continue
             too_low = value < bound.low or (value == bound.low and not bound.low_inclusive)
             too_high = value > bound.high or (value == bound.high and not bound.high_inclusive)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .matcher import Matcher, durable_name as dn, encode
+from .matcher import Matcher, encode
+from .matcher import durable_name as dn
 from .rulebook import Condition, Program, RuleBook
 
 _DURABLE_OP = {"ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}

@@ -14,6 +14,7 @@ from .rulebook import Condition, Program
 
 Fact = dict[str, Any]
 Binding = dict[str, Fact | None]
+Match = dict[str, Fact]  # a binding in which every alias found its fact (what formulas receive)
 
 
 @dataclass(frozen=True)
@@ -87,9 +88,10 @@ def candidate_bindings(program: Program, candidate: Fact, index: FactIndex) -> l
         pattern = program.facts[alias]
         pool = index.of(pattern.type)
         found: list[Fact | None] = []
-        if all(partial.get(other) is not None for _, other, _ in pattern.joins):
+        joined = {other: partial.get(other) for _, other, _ in pattern.joins}
+        if all(f is not None for f in joined.values()):
             found = [f for f in pool
-                     if all(f.get(own) == partial[other].get(of) for own, other, of in pattern.joins)]
+                     if all(f.get(own) == (joined[other] or {}).get(of) for own, other, of in pattern.joins)]
         out = []
         for fact in found or [None]:
             out.extend(expand({**partial, alias: fact}, tail))

@@ -81,7 +81,8 @@ class Engine:
             try:
                 model = Case.model_validate(data)
             except ValidationError as exc:
-                case_id = data.get("case_id") if isinstance(data.get("case_id"), str) else ""
+                raw_id = data.get("case_id")
+                case_id = raw_id if isinstance(raw_id, str) else ""
                 return self._invalid(case_id, pydantic_errors(exc), msgs)
         effective = as_of or model.as_of or today or date.today()
         errors = structural_checks(model, effective) + bound_checks(model, self.book.bounds)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,12 @@ from babel import Locale
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_compact_decimal, format_currency, format_decimal, format_percent
+from babel.numbers import (
+    format_compact_decimal,
+    format_currency,
+    format_decimal,
+    format_percent,
+)
 from babel.support import Translations
 
 LOCALES = ("zh_CN", "en")
@@ -38,15 +43,20 @@ def catalog_path(locale: str) -> Path:
     return Path(str(resources.files("xisai.catalogs"))) / locale / "LC_MESSAGES" / "xisai.po"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _translations(locale: str) -> tuple[Translations, frozenset[str]]:
     with catalog_path(locale).open("rb") as fh:
         catalog = read_po(fh, locale=locale)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
-    ids = frozenset(m.id for m in catalog if m.id and m.string)
+    ids = frozenset(m.id for m in catalog if isinstance(m.id, str) and m.id and m.string)
     return Translations(buffer), ids
+
+
+def _exponent(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return exponent if isinstance(exponent, int) else 0  # NaN and infinities are never money here
 
 
 class MissingMessage(KeyError):
@@ -66,8 +76,8 @@ class Messages:
         self._moneys: dict[str, str] = {}
 
     @classmethod
-    @lru_cache(maxsize=None)
-    def get(cls, locale: str | None = None) -> "Messages":
+    @cache
+    def get(cls, locale: str | None = None) -> Messages:
         """One instance per locale and process (its caches are pure functions of input)."""
         return cls(locale)
 
@@ -98,9 +108,9 @@ class Messages:
         # Intermediate products keep their digits (¥150,000.005): rounding is a step of its own.
         # Trailing zeros beyond the fen carry nothing (3703703.6700 reads ¥3,703,703.67).
         value = Decimal(amount)
-        if value.as_tuple().exponent < -2:
+        if _exponent(value) < -2:
             value = value.normalize()
-            if value.as_tuple().exponent > -2:
+            if _exponent(value) > -2:
                 value = value.quantize(Decimal("0.01"))
         return format_currency(value, "CNY", locale=self._babel, decimal_quantization=False)
 

@@ -21,9 +21,10 @@ matches of a join on them, differently from run to run; the ids now travel as
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 import durable_rules_engine
 from durable.engine import Host
@@ -47,7 +48,7 @@ class MatcherError(RuntimeError):
 
 def encode(value: Any) -> bool | int | str:
     """The durable-rules representation of one typed value (None is never passed)."""
-    if isinstance(value, bool) or isinstance(value, str):
+    if isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
         if abs(value) >= _INT_LIMIT:
@@ -91,7 +92,7 @@ class Matcher:
     `fields` maps each fact type to the fields the rules read (others are not sent).
     """
 
-    def __init__(self, name: str, rules: dict[str, list[dict]], fields: dict[str, Iterable[str]]):
+    def __init__(self, name: str, rules: Mapping[str, list[dict]], fields: Mapping[str, Iterable[str]]):
         for rule, patterns in rules.items():
             if _mentions_id(patterns):
                 # Joining on durable's own `id` crashed the C core at delete_state (seen here).
@@ -115,7 +116,7 @@ class Matcher:
         assert self._matches is not None
         self._matches.setdefault(rule, []).append({alias: fact["fid"] for alias, fact in message.items()})
 
-    def session(self) -> "Session":
+    def session(self) -> Session:
         if self._matches is not None:
             raise MatcherError("a session is already open: one case at a time per matcher")
         return Session(self)
@@ -138,7 +139,7 @@ class Session:
     def __init__(self, matcher: Matcher):
         self._m = matcher
 
-    def __enter__(self) -> "Session":
+    def __enter__(self) -> Session:
         self._m._matches = {}
         self._m._action_errors = []
         self._state = False  # durable creates the state with the first fact

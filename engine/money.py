@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import overload
 
 FEN = Decimal("0.01")
 
@@ -33,6 +34,10 @@ def round_fen(amount: Decimal) -> Decimal:
     return amount.quantize(FEN, rounding=ROUND_HALF_UP)
 
 
+@overload
+def fmt(amount: Decimal) -> str: ...
+@overload
+def fmt(amount: None) -> None: ...
 def fmt(amount: Decimal | None) -> str | None:
     """Decimal string for JSON: always two places for money."""
     return None if amount is None else str(round_fen(amount))

@@ -15,8 +15,20 @@ from pathlib import Path
 from typing import Any
 
 from .case_checks import Bound
-from .facts import (BASE_KINDS, DERIVE_FUNCTIONS, FACT_SCHEMA, KIND_BOOL, KIND_DATE, KIND_INT, KIND_MONEY, KIND_NUMBER, KIND_TEXT,
-                    Derived, FactType, derived_kinds)
+from .facts import (
+    BASE_KINDS,
+    DERIVE_FUNCTIONS,
+    FACT_SCHEMA,
+    KIND_BOOL,
+    KIND_DATE,
+    KIND_INT,
+    KIND_MONEY,
+    KIND_NUMBER,
+    KIND_TEXT,
+    Derived,
+    FactType,
+    derived_kinds,
+)
 from .money import to_decimal
 
 LANGS = ("zh", "en")
@@ -190,14 +202,22 @@ class _Reader:
             raise self.fail(name, f"must be {_type_names(types)}, not {type(value).__name__}")
         return value
 
-    def sub(self, name: str, required: bool = True) -> "_Reader | None":
-        table = self.get(name, dict, required=required)
+    def sub(self, name: str) -> _Reader:
+        return _Reader(self.file, self.get(name, dict), f"{self.key(name)}.")
+
+    def sub_optional(self, name: str) -> _Reader | None:
+        table = self.get(name, dict, required=False)
         return None if table is None else _Reader(self.file, table, f"{self.key(name)}.")
 
-    def text(self, name: str, required: bool = True) -> dict[str, str] | None:
-        r = self.sub(name, required)
-        if r is None:
-            return None
+    def text(self, name: str) -> dict[str, str]:
+        return self._text(self.sub(name))
+
+    def text_optional(self, name: str) -> dict[str, str] | None:
+        r = self.sub_optional(name)
+        return None if r is None else self._text(r)
+
+    @staticmethod
+    def _text(r: _Reader) -> dict[str, str]:
         out = {lang: r.get(lang, str) for lang in LANGS}
         r.done()
         return out
@@ -221,7 +241,7 @@ def _type_names(types: type | tuple[type, ...]) -> str:
 def _value(file: str, key: str, raw: Any) -> Any:
     """Parameter values: strings and numbers become Decimal (never float), lists and
     tables are converted element-wise, dates and booleans stay."""
-    if isinstance(raw, bool) or isinstance(raw, date):
+    if isinstance(raw, (bool, date)):
         return raw
     if isinstance(raw, (int, float)):
         return to_decimal(raw)
@@ -239,12 +259,12 @@ def _value(file: str, key: str, raw: Any) -> Any:
 
 def _parameter(file: str, name: str, r: _Reader, with_id: bool = False) -> Parameter:
     unit = r.get("unit", str)
-    reading = r.text("reading", required=False)
-    title = r.text("title", required=with_id) if with_id else None
+    reading = r.text_optional("reading")
+    title = r.text("title") if with_id else None
     rows = r.get("values", list)
     if not rows:
         raise r.fail("values", "must list at least one dated value")
-    values = []
+    values: list[ParamValue] = []
     for i, row in enumerate(rows):
         if not isinstance(row, dict):
             raise r.fail(f"values[{i}]", "must be a table")
@@ -252,7 +272,7 @@ def _parameter(file: str, name: str, r: _Reader, with_id: bool = False) -> Param
         start = vr.get("from", date)
         source = vr.get("source", str)
         provisional = vr.get("provisional", bool, required=False, default=False)
-        note = vr.text("note", required=False)
+        note = vr.text_optional("note")
         if unit == "window":
             value: Any = (vr.get("start", date), vr.get("end", date))
             if value[1] < value[0]:
@@ -298,7 +318,7 @@ def load_rulebook(root: Path | None = None) -> RuleBook:
     params_r.used.update(params_r.table)
     if "policy_window" not in general or general["policy_window"].unit != "window":
         raise RuleError(gfile, "parameters.policy_window", "a parameter with unit = \"window\" is required")
-    derived = _derived(gfile, g.sub("derived", required=False))
+    derived = _derived(gfile, g.sub_optional("derived"))
     g.done()
 
     tables = {}
@@ -382,13 +402,13 @@ def _program(file: str, data: dict, stem: str, schema: dict[str, FactType], book
     program = Program(
         id=pid, kind=kind, order=r.get("order", int, required=kind != "definition", default=0),
         title=r.text("title"), clause_section=clause.get("section", str), clause_text=clause.get("text", str),
-        file=file, reading=r.text("reading", required=False), applies=r.text("applies", required=kind == "provision"))
+        file=file, reading=r.text_optional("reading"), applies=r.text("applies") if kind == "provision" else r.text_optional("applies"))
     clause.done()
     if kind == "provision":
         r.done()
         return program
 
-    params_r = r.sub("parameters", required=False)
+    params_r = r.sub_optional("parameters")
     if params_r is not None:
         program.parameters = {n: _parameter(file, n, params_r.sub(n)) for n in params_r.table}
         params_r.used.update(params_r.table)
@@ -412,7 +432,7 @@ def _program(file: str, data: dict, stem: str, schema: dict[str, FactType], book
         if program.facts and not joins:
             # A pattern joined to nothing is a cross product with every fact of its type.
             raise fr.fail("join", "every alias after the first must join an earlier one")
-        text = fr.text("text", required=False)  # said when no fact joins; a generic sentence otherwise
+        text = fr.text_optional("text")  # said when no fact joins; a generic sentence otherwise
         fr.done()
         program.facts[alias] = FactPattern(alias, ftype, tuple(joins), text)
     facts_r.used.update(facts_r.table)

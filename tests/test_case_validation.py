@@ -4,10 +4,9 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from conftest import CASES
 
 from xisai.cli.main import main
-
-from conftest import CASES
 
 BASE = json.loads((CASES / "16-full-application.json").read_text(encoding="utf-8"))
 
@@ -50,7 +49,7 @@ INVALID = [
     ("approved allowance above 2000", set_(["persons", 0, "talent", "approved_monthly_allowance"], 2000.01), "persons[0].talent.approved_monthly_allowance"),
     ("approved allowance of 0", set_(["persons", 0, "talent", "approved_monthly_allowance"], 0), "persons[0].talent.approved_monthly_allowance"),
     ("approved area below 100", set_(["enterprises", 0, "space", "approved_area_m2"], 99.5), "enterprises[0].space.approved_area_m2"),
-    ("approved ratio above 30%", set_(["enterprises", 0, "land_purchases"], [{"date": "2023-01-01", "transfer_price": 1, "for_industrialization": True, "approved_ratio": 0.31}]), "enterprises[0].land_purchases[0].approved_ratio"),
+    ("approved ratio above 30%", set_(["enterprises", 0, "land_purchases"], [{"date": "2023-01-01", "transfer_price": 1, "for_industrialization": True, "approved_ratio": 0.31}]), "enterprises[0].land_purchases[0].approved_ratio"),  # noqa: E501
     ("approved incubator rate below 500", set_(["enterprises", 0, "incubator"], {"approved_rate": 499, "years": []}), "enterprises[0].incubator.approved_rate"),
     ("months 0", set_(["enterprises", 0, "interns", 0, "months"], 0), "enterprises[0].interns[0].months"),
     ("months fractional", set_(["enterprises", 0, "interns", 0, "months"], 1.5), "enterprises[0].interns[0].months"),
@@ -125,7 +124,7 @@ def test_as_of_override_revalidates_and_moves_the_trigger(tmp_path):
 def test_every_error_has_a_catalog_sentence_in_both_languages(engine, lang):
     from xisai.engine.i18n import Messages
     msgs = Messages.get(lang)
-    for name, change, path in INVALID:
+    for name, change, _path in INVALID:
         for error in engine.evaluate(mutate(change), lang=lang).errors:
             assert error.code and msgs.has(f"error.{error.code}"), (name, error)
     zh = engine.evaluate(mutate(INVALID[0][1]), lang="zh_CN").errors[0].message

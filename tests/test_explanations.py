@@ -8,11 +8,10 @@ import tokenize
 import pytest
 from babel.messages.pofile import read_po
 from click.testing import CliRunner
+from conftest import CASES, ROOT
 
 from xisai.cli.main import main
 from xisai.engine.i18n import LOCALES, Messages, catalog_path
-
-from conftest import CASES, ROOT
 
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
 
@@ -57,7 +56,7 @@ def test_every_rule_text_exists_in_both_languages(engine):
             assert cond.text["zh"] and cond.text["en"]
         for text in program.checks.values():
             assert text["zh"] and text["en"]
-        for alias, pattern in list(program.facts.items())[1:]:
+        for _alias, pattern in list(program.facts.items())[1:]:
             if pattern.text:
                 assert pattern.text["zh"] and pattern.text["en"]
 

@@ -3,12 +3,11 @@ determinism, and steps that replay to each amount."""
 from collections import defaultdict
 from decimal import Decimal
 
+from casegen import generate, scaled
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from xisai.engine.trace import replay
-
-from casegen import generate, scaled
 
 SEEDS = st.integers(min_value=0, max_value=10**9)
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -77,7 +76,8 @@ def test_raising_prices_rents_taxes_or_interest_never_lowers_a_payout(engine, se
     after = engine.evaluate(scaled(case, factor))
     assert Decimal(after.totals.cash) >= Decimal(before.totals.cash)
     assert Decimal(after.totals.in_kind_value) >= Decimal(before.totals.in_kind_value)
-    per_program = lambda d: {(p.program, p.beneficiary): Decimal(0) for p in d.payouts}
+    def per_program(d):
+        return {(p.program, p.beneficiary): Decimal(0) for p in d.payouts}
     got = per_program(before)
     for line in after.payouts:
         if line.amount is not None and (line.program, line.beneficiary) in got:

@@ -7,10 +7,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
-from xisai.engine.rulebook import RuleError, default_rules_dir, load_rulebook, rules_version
-
 from conftest import ROOT
+
+from xisai.engine.rulebook import (
+    RuleError,
+    default_rules_dir,
+    load_rulebook,
+    rules_version,
+)
 
 
 @pytest.fixture
@@ -88,12 +92,13 @@ def test_a_parameter_change_is_a_new_rules_version_and_a_new_figure(rules):
     edit(rules / "programs" / "talent.housing_subsidy.toml", 'value = "200000"', 'value = "250000"')
     assert rules_version(rules) != before
     book = load_rulebook(rules)
-    assert book.program("talent.housing_subsidy").parameters["cap"].only.value == Decimal("250000")
+    assert book.program("talent.housing_subsidy").parameters["cap"].only.value == Decimal(250000)
 
 
 def test_extending_the_window_is_one_line(rules, engine):
     case = (ROOT / "cases" / "15-apartment-and-schooling.json").read_bytes()
     from datetime import date
+
     from xisai.engine.evaluate import Engine
     late = date(2026, 3, 1)
     assert not [p for p in engine.evaluate(case, as_of=late).payouts if p.program == "talent.schooling"]
@@ -129,6 +134,7 @@ def test_every_rule_and_catalog_file_ships_in_the_wheel():
 
 def test_a_parameter_with_no_row_in_force_is_a_clear_engine_error(rules):
     from click.testing import CliRunner
+
     from xisai.cli.main import main
     edit(rules / "programs" / "talent.housing_subsidy.toml", '{ from = 2021-12-25, value = "200000"', '{ from = 2024-01-01, value = "200000"')
     result = CliRunner().invoke(main, ["check", str(ROOT / "cases" / "16-full-application.json"), "--rules", str(rules)])

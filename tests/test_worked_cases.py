@@ -4,11 +4,10 @@ from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
+from conftest import CASES
 
 from xisai.cli.main import main
 from xisai.engine.trace import replay
-
-from conftest import CASES
 
 CASE_FILES = sorted(CASES.glob("*.json"))
 LANGS = ("zh_CN", "en")

@@ -1,13 +1,13 @@
 """Formula kinds for fixed awards: a fixed sum, a sum by level, listing tiers."""
 from __future__ import annotations
 
-from ..conditions import Binding
+from ..conditions import Match
 from ..trace import Trace
 from .base import CASH, EXACT, Context, formula
 
 
 @formula("fixed_amount", values=("on",), params=("amount",))
-def fixed_amount(ctx: Context, matched: list[Binding]) -> None:
+def fixed_amount(ctx: Context, matched: list[Match]) -> None:
     """A fixed sum per item (trademark, hire, placement), in the item's year."""
     for b in matched:
         on = ctx.get(b, "on")
@@ -18,7 +18,7 @@ def fixed_amount(ctx: Context, matched: list[Binding]) -> None:
 
 
 @formula("amount_by_level", values=("key", "on"), params=("amounts",))
-def amount_by_level(ctx: Context, matched: list[Binding]) -> None:
+def amount_by_level(ctx: Context, matched: list[Match]) -> None:
     """The table's sum for the item's level, per item ("分别给予": each is paid)."""
     for b in matched:
         on = ctx.get(b, "on")
@@ -30,11 +30,11 @@ def amount_by_level(ctx: Context, matched: list[Binding]) -> None:
 
 
 @formula("listing_tiers", values=("key", "on"), params=("tiers", "amounts"))
-def listing_tiers(ctx: Context, matched: list[Binding]) -> None:
+def listing_tiers(ctx: Context, matched: list[Match]) -> None:
     """Each tier once per enterprise, for its earliest listing; later listings of a
     tier already paid are refused with the date of the one that was paid."""
     for _, bindings in ctx.by_beneficiary(matched).items():
-        paid: dict[str, Binding] = {}
+        paid: dict[str, Match] = {}
         for b in sorted(bindings, key=lambda b: (ctx.get(b, "on"), ctx.path(b))):
             on = ctx.get(b, "on")
             board = ctx.get(b, "key")

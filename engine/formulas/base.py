@@ -6,12 +6,13 @@ case value it reads is named in the rule file's [formula] table."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
-from ..conditions import Binding, FactIndex
+from ..conditions import FactIndex, Match
 from ..facts import FACT_SCHEMA, KIND_MONEY
 from ..money import round_fen
 from ..rulebook import Parameter, ParamValue, Program, RuleBook, _window_years
@@ -34,7 +35,7 @@ class ParamUse:
     unit: str | None = None
 
     @classmethod
-    def of(cls, parameter: Parameter, row: "ParamValue", name: str | None = None) -> "ParamUse":
+    def of(cls, parameter: Parameter, row: ParamValue, name: str | None = None) -> ParamUse:
         return cls(name or parameter.name, _param_text(row.value), row.start, row.source, parameter.file,
                    row.provisional, row.note, parameter.reading, parameter.unit)
 
@@ -61,7 +62,7 @@ class Part:
     basis: str
     amount: Decimal | None
     item: str
-    binding: Binding
+    binding: Match
     steps: list[dict[str, Any]] = field(default_factory=list)
     params: list[ParamUse] = field(default_factory=list)
     benefit: dict[str, str] | None = None
@@ -122,7 +123,7 @@ class Context:
         return Trace.param(value, name, self.parameter(use.name).unit), use
 
     # case values ----------------------------------------------------------------
-    def get(self, binding: Binding, key: str) -> Any:
+    def get(self, binding: Match, key: str) -> Any:
         """A value named in [formula] (e.g. "purchase.total_price") from the binding."""
         alias, _, fname = self.program.formula[key].partition(".")
         fact = binding[alias]
@@ -133,22 +134,22 @@ class Context:
         alias, _, fname = self.program.formula[key].partition(".")
         return f"{self.program.facts[alias].type}.{fname}"
 
-    def path(self, binding: Binding, alias: str | None = None) -> str:
+    def path(self, binding: Match, alias: str | None = None) -> str:
         fact = binding[alias or self.program.candidate]
         return fact["path"]
 
-    def beneficiary(self, binding: Binding) -> str:
+    def beneficiary(self, binding: Match) -> str:
         fact = binding[self.program.beneficiary]
         return fact["id"]
 
-    def by_beneficiary(self, matched: list[Binding]) -> dict[str, list[Binding]]:
-        groups: dict[str, list[Binding]] = defaultdict(list)
+    def by_beneficiary(self, matched: list[Match]) -> dict[str, list[Match]]:
+        groups: dict[str, list[Match]] = defaultdict(list)
         for b in matched:
             groups[self.beneficiary(b)].append(b)
         return dict(sorted(groups.items()))
 
     # results --------------------------------------------------------------------
-    def add(self, binding: Binding, year: int, kind: str, basis: str, amount: Decimal | None,
+    def add(self, binding: Match, year: int, kind: str, basis: str, amount: Decimal | None,
             trace: Trace | None = None, params: list[ParamUse] | None = None, item: str | None = None,
             benefit: dict[str, str] | None = None, **detail: Any) -> None:
         if amount is not None:
@@ -159,7 +160,7 @@ class Context:
                                item or self.path(binding), binding, trace.steps if trace else [],
                                params or [], benefit, detail))
 
-    def check(self, binding: Binding, check: str, refused: bool, item: str | None = None, **values: Any) -> None:
+    def check(self, binding: Match, check: str, refused: bool, item: str | None = None, **values: Any) -> None:
         if check not in self.program.checks:
             raise KeyError(f"{self.program.file}: the formula reports check {check!r}, which [[checks]] does not declare")
         self.checks.append(CheckResult(self.program.id, self.beneficiary(binding), item, check, values, refused))
@@ -199,7 +200,7 @@ def month_starts(start: date, months: int) -> list[date]:
 
 @dataclass(frozen=True)
 class FormulaKind:
-    fn: Callable[[Context, list[Binding]], None]
+    fn: Callable[[Context, list[Match]], None]
     values: tuple[str, ...] = ()        # [formula] keys naming case values ("alias.field")
     optional_values: tuple[str, ...] = ()
     params: tuple[str, ...] = ()        # parameters the program's file (or general) must have
@@ -218,7 +219,7 @@ def formula(name: str, **spec: Any):
     return register
 
 
-def value_of(ctx: Context, binding: Binding, key: str, unit: str | None = None) -> Value:
+def value_of(ctx: Context, binding: Match, key: str, unit: str | None = None) -> Value:
     """A case value named in [formula] as a step operand; money fields read as CNY."""
     alias, _, fname = ctx.program.formula[key].partition(".")
     fact = binding[alias]

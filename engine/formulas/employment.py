@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..conditions import Binding
+from ..conditions import Match
 from ..trace import Trace
 from .base import CASH, EXACT, Context, ParamUse, formula, month_starts
 
 
 @formula("internship", params=("share", "max_months"), param_keys=("wage",))
-def internship(ctx: Context, matched: list[Binding]) -> None:
+def internship(ctx: Context, matched: list[Match]) -> None:
     """share x the minimum wage in force on each month's first day, for at most
     `max_months` months from the start month; one line per calendar year."""
     wage_name = ctx.program.formula["wage"]

@@ -3,12 +3,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..conditions import Binding
+from ..conditions import Match
 from ..trace import Trace
-from .base import CASH, EXACT, IN_KIND, MAXIMUM, Context, formula, in_window, months_by_year, value_of
+from .base import (
+    CASH,
+    EXACT,
+    IN_KIND,
+    MAXIMUM,
+    Context,
+    formula,
+    in_window,
+    months_by_year,
+    value_of,
+)
 
 
-def _te(b: Binding) -> dict:
+def _te(b: Match) -> dict:
     return b["te"]  # the alias of the talent_enterprise fact (checked at load)
 
 
@@ -20,7 +30,7 @@ def _first_day(ctx: Context, year: int):
 
 @formula("office_space", aliases={"te": "talent_enterprise"}, params=("min_area", "max_area", "months"),
          texts=("benefit_in_kind",))
-def office_space(ctx: Context, matched: list[Binding]) -> None:
+def office_space(ctx: Context, matched: list[Match]) -> None:
     """Area A = approved area, else the maximum. Renting: min(rented, A) x rent x months
     for `months` months from the later of lease start and Q; otherwise A m2 in kind
     for `months` months from Q."""
@@ -28,8 +38,8 @@ def office_space(ctx: Context, matched: list[Binding]) -> None:
         ent_id = ctx.beneficiary(b)
         space = next(iter(ctx.index.of("space", ent_id)), None)
         q = _te(b)["q"]
-        renting = space is not None and space.get("lease_start") is not None
-        start = max(space["lease_start"], q) if renting else q
+        renting = space if space is not None and space.get("lease_start") is not None else None
+        start = max(renting["lease_start"], q) if renting is not None else q
         if not in_window(ctx, start):
             ctx.check(b, "trigger_in_window", refused=True, item=ctx.path(b), found=start,
                       low=ctx.window[0], high=ctx.window[1])
@@ -37,17 +47,17 @@ def office_space(ctx: Context, matched: list[Binding]) -> None:
         approved = space.get("approved_area_m2") if space is not None else None
         min_area, min_use = ctx.param("min_area", start)
         months, months_use = ctx.param("months", start)
-        if approved is not None:
+        if space is not None and approved is not None:
             area = Trace.case_value(approved, "space.approved_area_m2", "m2", space["path"])
             params = [months_use, ctx.window_use()]
         else:
             area, max_use = ctx.traced("max_area", start)
             params = [max_use, months_use, ctx.window_use()]
-        if renting:
-            rented = Trace.case_value(space["rented_area_m2"], "space.rented_area_m2", "m2", space["path"])
-            rent = Trace.case_value(space["monthly_rent_per_m2"], "space.monthly_rent_per_m2", "CNY/m2/month", space["path"])
+        if renting is not None:
+            rented = Trace.case_value(renting["rented_area_m2"], "space.rented_area_m2", "m2", renting["path"])
+            rent = Trace.case_value(renting["monthly_rent_per_m2"], "space.monthly_rent_per_m2", "CNY/m2/month", renting["path"])
             # Exact when the area does not depend on the undecided figure (brief).
-            exact = approved is not None or space["rented_area_m2"] <= min_area
+            exact = approved is not None or renting["rented_area_m2"] <= min_area
             if approved is None and exact:
                 params = [min_use] + params
             for year, _, n in months_by_year(start, int(months)):
@@ -55,7 +65,7 @@ def office_space(ctx: Context, matched: list[Binding]) -> None:
                 eff = t.min("subsidised_area", rented, area)
                 amount = t.round("amount", t.mul("rent_times_months", eff, rent, Trace.count(n, "months_in_year", year=year)))
                 ctx.add(b, year, CASH, EXACT if exact else MAXIMUM, amount.amount, t, params,
-                        item=space["path"], start=start.isoformat(), months=n)
+                        item=renting["path"], start=start.isoformat(), months=n)
         else:
             for year, _, n in months_by_year(start, int(months)):
                 ctx.add(b, year, IN_KIND, EXACT if approved is not None else MAXIMUM, None, None, params,
@@ -64,7 +74,7 @@ def office_space(ctx: Context, matched: list[Binding]) -> None:
 
 
 @formula("share_of_price", values=("base", "approved", "on"), params=("max_ratio",))
-def share_of_price(ctx: Context, matched: list[Binding]) -> None:
+def share_of_price(ctx: Context, matched: list[Match]) -> None:
     """Approved ratio (else the maximum) x price, per item, in the item's year."""
     for b in matched:
         on = ctx.get(b, "on")
@@ -78,7 +88,7 @@ def share_of_price(ctx: Context, matched: list[Binding]) -> None:
 
 
 @formula("rate_per_unit", values=("count", "year", "approved"), params=("max_rate",))
-def rate_per_unit(ctx: Context, matched: list[Binding]) -> None:
+def rate_per_unit(ctx: Context, matched: list[Match]) -> None:
     """Approved rate (else the maximum) x the count reported for a year."""
     for b in matched:
         year = ctx.get(b, "year")
@@ -92,7 +102,7 @@ def rate_per_unit(ctx: Context, matched: list[Binding]) -> None:
 
 
 @formula("tax_reward", aliases={"te": "talent_enterprise"}, params=("share", "years"))
-def tax_reward(ctx: Context, matched: list[Binding]) -> None:
+def tax_reward(ctx: Context, matched: list[Match]) -> None:
     """share x district-retained tax for Q's year and the years after it; a year
     without a figure is pending, a figure for another year is not counted."""
     for b in matched:
@@ -119,11 +129,11 @@ def tax_reward(ctx: Context, matched: list[Binding]) -> None:
 
 
 @formula("loan_interest", params=("share", "cap", "years"))
-def loan_interest(ctx: Context, matched: list[Binding]) -> None:
+def loan_interest(ctx: Context, matched: list[Match]) -> None:
     """Y0 = the first year (from Q's year) with eligible interest; for Y0 and the
     years after it: min(share x that year's eligible interest, cap) per enterprise-year."""
-    for ent_id, bindings in ctx.by_beneficiary(matched).items():
-        by_year: dict[int, list[Binding]] = defaultdict(list)
+    for _ent_id, bindings in ctx.by_beneficiary(matched).items():
+        by_year: dict[int, list[Match]] = defaultdict(list)
         loan = ctx.program.candidate
         for b in bindings:
             by_year[b[loan]["year"]].append(b)
@@ -156,7 +166,7 @@ def loan_interest(ctx: Context, matched: list[Binding]) -> None:
 
 
 @formula("in_kind", values=("on",), texts=("benefit",))
-def in_kind(ctx: Context, matched: list[Binding]) -> None:
+def in_kind(ctx: Context, matched: list[Match]) -> None:
     """In kind with no cash value, in the trigger's year."""
     for b in matched:
         ctx.add(b, ctx.get(b, "on").year, IN_KIND, EXACT, None, benefit=ctx.program.formula["benefit"])

@@ -1,14 +1,23 @@
 """Formula kinds for a person's benefits: allowances, capped shares, rent relief, schooling."""
 from __future__ import annotations
 
-
-from ..conditions import Binding
+from ..conditions import Match
 from ..trace import Trace
-from .base import CASH, EXACT, IN_KIND, MAXIMUM, Context, formula, in_window, months_by_year, value_of
+from .base import (
+    CASH,
+    EXACT,
+    IN_KIND,
+    MAXIMUM,
+    Context,
+    formula,
+    in_window,
+    months_by_year,
+    value_of,
+)
 
 
 @formula("monthly_allowance", values=("start", "approved"), params=("max_rate", "months", "cap_per_person"))
-def monthly_allowance(ctx: Context, matched: list[Binding]) -> None:
+def monthly_allowance(ctx: Context, matched: list[Match]) -> None:
     """Approved monthly rate (else the maximum) for `months` months from the trigger
     month, split by calendar year; the person's total is capped."""
     for b in matched:
@@ -31,7 +40,7 @@ def monthly_allowance(ctx: Context, matched: list[Binding]) -> None:
 
 
 @formula("capped_share", values=("base", "on"), params=("share", "cap"))
-def capped_share(ctx: Context, matched: list[Binding]) -> None:
+def capped_share(ctx: Context, matched: list[Match]) -> None:
     """min(share x base, cap), rounded before the cap is compared, in the trigger's year."""
     for b in matched:
         on = ctx.get(b, "on")
@@ -44,7 +53,7 @@ def capped_share(ctx: Context, matched: list[Binding]) -> None:
 
 
 @formula("rent_relief", values=("rent", "start"), params=("schedule",), texts=("benefit",))
-def rent_relief(ctx: Context, matched: list[Binding]) -> None:
+def rent_relief(ctx: Context, matched: list[Match]) -> None:
     """In kind, valued at the rent waived: the schedule lists (months, share waived)
     in order from the tenancy's start month; one line per calendar year."""
     for b in matched:
@@ -64,7 +73,7 @@ def rent_relief(ctx: Context, matched: list[Binding]) -> None:
 
 
 @formula("schooling", values=("executive",), texts=("benefit_executive", "benefit_staff"))
-def schooling(ctx: Context, matched: list[Binding]) -> None:
+def schooling(ctx: Context, matched: list[Match]) -> None:
     """In kind with no value, triggered by the case date: executives' children follow
     the city-level enrolment policy, other staff's children enrol on residents' terms."""
     for b in matched:
