@@ -22,6 +22,7 @@ from .facts import FactBuilder
 from .formulas import FORMULAS, Context
 from .formulas.base import CASH, EXACT, CheckResult, ParamUse, Part
 from .i18n import Messages
+from .matcher import MAX_FACTS
 from .money import fmt
 from .rulebook import Program, RuleBook, load_rulebook
 
@@ -88,7 +89,12 @@ class Engine:
         errors = structural_checks(model, effective) + bound_checks(model, self.book.bounds)
         if errors:
             return self._invalid(model.case_id, errors, msgs, effective)
-        return self._decide(model, effective, msgs)
+        facts = self._facts.build(model)
+        # Each enterprise may add one derived fact (talent_enterprise) in the second phase.
+        if len(facts) + len(model.enterprises) > MAX_FACTS:
+            return self._invalid(model.case_id, [CaseError("(case)", "too_large", {
+                "facts": str(len(facts) + len(model.enterprises)), "limit": str(MAX_FACTS)})], msgs, effective)
+        return self._decide(model, facts, effective, msgs)
 
     def _invalid(self, case_id: str, errors: list[CaseError], msgs: Messages, as_of: date | None = None) -> d.Decision:
         return d.Decision(case_id=case_id, status="invalid", rules_version=self.book.version, lang=msgs.locale,
@@ -96,8 +102,7 @@ class Engine:
                           errors=[d.ErrorItem(path=e.path, message=_error_message(e, msgs), code=e.code) for e in errors])
 
     # ---------------------------------------------------------------------------
-    def _decide(self, case: Case, as_of: date, msgs: Messages) -> d.Decision:
-        facts = self._facts.build(case)
+    def _decide(self, case: Case, facts: list[dict[str, Any]], as_of: date, msgs: Messages) -> d.Decision:
         index = FactIndex(facts)
         definition_rule = self.compiled.by_program[self._definition.id].name
         with self.compiled.matcher.session() as session:

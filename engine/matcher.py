@@ -3,6 +3,10 @@
 What the wrapper guarantees, against the library's sharp edges:
 - one live session at a time, under a constant sid, deleted when the evaluation
   ends (the 1024-session limit and the 32-bit sid hash cannot bite);
+- every session starts with a sentinel fact that a sentinel rule takes, and its
+  action is run at once: the C core initialises a state's action context only when
+  an action starts on it, and `delete_state` frees that context, so a state on which
+  nothing ever fired freed garbage and aborted the process (SENTINEL below);
 - no background threads (the host's timer loop is never started); the matches are
   read from the C core and completed on the caller's thread, inside `assert_facts`;
 - facts are asserted through the C layer directly, so a fact no rule takes is not an
@@ -31,6 +35,36 @@ from durable.engine import Host
 
 SID = "0"
 _INT_LIMIT = 2**62  # well inside durable's clamped int64
+
+# createStateNode (src/rules/state.c) never sets a new state's `context.messages` and
+# `context.stateFact`; they are assigned when an action starts and freed (and reset to
+# NULL) when it completes or the state is deleted. A state on which no action ever
+# started held heap garbage there, and delete_state freed it: `free(): invalid
+# pointer`, SIGABRT, for any first case of a process that matched no rule. Starting
+# one action on every state before anything else makes both fields valid pointers or
+# NULL for the whole life of the state, whatever the slot held before.
+SENTINEL = "session_"
+
+# A fact without an `id` gets one from durable: a 64-bit hash of its content, written
+# out and hashed again to 32 bits (fnv1Hash32) to store the message, with no string
+# compare. Two facts of one case whose ids collide in 32 bits make the second one
+# "already observed" (error 2); the chance grows as n^2/2^33 and reached 42 % at
+# 60,000 facts (measured). Every fact is therefore sent with an id of ours, `#<fid>`,
+# whose 32-bit hashes are distinct for every fid up to MAX_FACTS (a test proves it:
+# tests/test_matcher.py), so no two facts of a case can collide. No rule may read `id`.
+MAX_FACTS = 100_000  # 7 s and 1 GB for one case at the limit (measured); a batch line, not a province
+
+
+def fnv1a_32(text: str) -> int:
+    """durable-rules' fnv1Hash32 (FNV-1a) of an ASCII string."""
+    h = 0x811C9DC5
+    for byte in text.encode("ascii"):
+        h = ((h ^ byte) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def message_id(fid: int) -> str:
+    return f"#{fid}"
 
 
 # durable-rules takes a fact's `id` property as its message identity; case entities
@@ -98,8 +132,11 @@ class Matcher:
                 # Joining on durable's own `id` crashed the C core at delete_state (seen here).
                 raise MatcherError(f"rule {rule} tests the field 'id'; use durable_name('id')")
         self._fields = {t: tuple(sorted(set(f) | {"t", "fid"})) for t, f in fields.items()}
+        if SENTINEL in rules or SENTINEL in fields:
+            raise MatcherError(f"{SENTINEL!r} is the wrapper's own rule and fact type")
         self._host = _QuietHost()
         definition = {rule: {"all": patterns, "run": rule} for rule, patterns in rules.items()}
+        definition[SENTINEL] = {"all": [{"s": {"t": SENTINEL}}], "run": SENTINEL}
         self._host.set_rulesets({name: definition})
         self._ruleset = self._host.get_ruleset(name)
         self._handle = self._ruleset._handle
@@ -114,6 +151,8 @@ class Matcher:
 
     def _on_match(self, rule: str, message: dict) -> None:
         assert self._matches is not None
+        if rule == SENTINEL:
+            return
         self._matches.setdefault(rule, []).append({alias: fact["fid"] for alias, fact in message.items()})
 
     def session(self) -> Session:
@@ -125,7 +164,9 @@ class Matcher:
         fields = self._fields.get(fact["t"])
         if fields is None:
             return None  # no rule reads this type: it is not asserted
-        out: dict[str, Any] = {"sid": SID}
+        if not 0 < fact["fid"] <= MAX_FACTS:
+            raise MatcherError(f"fact number {fact['fid']} is beyond the {MAX_FACTS} facts a case may have")
+        out: dict[str, Any] = {"sid": SID, "id": message_id(fact["fid"])}
         for name in fields:
             value = fact.get(name)
             if value is not None:
@@ -142,23 +183,28 @@ class Session:
     def __enter__(self) -> Session:
         self._m._matches = {}
         self._m._action_errors = []
-        self._state = False  # durable creates the state with the first fact
+        try:
+            # Creates the state and starts (and completes) the sentinel's action on it.
+            self._assert([{"sid": SID, "id": message_id(0), "t": SENTINEL}])
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc) -> None:
         try:
-            if self._state:
-                durable_rules_engine.delete_state(self._m._handle, SID)
+            durable_rules_engine.delete_state(self._m._handle, SID)
         finally:
             self._m._matches = None
 
     def assert_facts(self, facts: Iterable[dict[str, Any]]) -> None:
         payload = [f for f in (self._m.encode_fact(fact) for fact in facts) if f is not None]
-        if not payload:
-            return
+        if payload:
+            self._assert(payload)
+
+    def _assert(self, payload: list[dict[str, Any]]) -> None:
         # Result code 1 means "some fact matched no rule": expected for near misses,
         # the handled facts are stored all the same and their actions run below.
-        self._state = True
         code, state_handle = durable_rules_engine.assert_facts(self._m._handle, json.dumps(payload, ensure_ascii=False))
         if code not in (0, 1):
             raise MatcherError(f"durable-rules refused the facts (code {code})")

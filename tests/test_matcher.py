@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from xisai.engine.matcher import Matcher, MatcherError, durable_name, encode
+from xisai.engine.matcher import MAX_FACTS, Matcher, MatcherError, durable_name, encode, fnv1a_32, message_id
 
 ID = durable_name("id")  # durable-rules keeps `id` for its message identity
 RULES = {
@@ -81,7 +81,47 @@ def test_an_action_error_is_raised_not_swallowed(matcher, monkeypatch):
 
 def test_entity_ids_do_not_reach_durable_as_id(matcher):
     encoded = matcher.encode_fact({"t": "person", "fid": 1, "id": "P", "ok": True})
-    assert "id" not in encoded and encoded[ID] == "P"
+    assert encoded["id"] == "#1" and encoded[ID] == "P"  # durable's message id is ours, from the fid
+
+
+def test_message_ids_never_collide_in_durables_32_bit_hash():
+    """durable-rules stores a message under fnv1Hash32 of its id, with no string
+    compare: two ids of one case with the same hash would lose a fact (error 2)."""
+    hashes = {fnv1a_32(message_id(fid)) for fid in range(MAX_FACTS + 1)}
+    assert len(hashes) == MAX_FACTS + 1
+
+
+def test_fnv1a_32_is_durables_hash():
+    assert fnv1a_32("") == 0x811C9DC5 and fnv1a_32("a") == 0xE40C292C  # FNV-1a reference values
+
+
+def _person(n: int) -> dict:
+    return {"t": "person", "owner": f"p{n}", "path": f"persons[{n}]", "id": f"p{n}", "settled_in_district": False,
+            "has_talent": False, "has_home_purchase": False, "is_executive": False, "has_apartment": False,
+            "school_age_children": False, "fid": n + 1}
+
+
+def test_two_facts_whose_content_ids_collide_are_both_kept(engine, monkeypatch):
+    """Found in a 60,000-person case: durable's content-derived ids of these two person
+    facts collide in 32 bits, and the second was refused as "already observed"."""
+    import xisai.engine.matcher as matcher_module
+    pair = [_person(49918), _person(54042)]
+    with engine.compiled.matcher.session() as s:
+        s.assert_facts(pair)  # with our ids: both stored
+    monkeypatch.setattr(matcher_module, "message_id", lambda fid: None)  # durable's own ids
+    with pytest.raises(MatcherError, match="code 2"), engine.compiled.matcher.session() as s:
+        s.assert_facts(pair)
+
+
+def test_a_fact_beyond_the_limit_is_refused(matcher):
+    with pytest.raises(MatcherError, match="beyond"):
+        matcher.encode_fact({"t": "person", "fid": MAX_FACTS + 1, "id": "P", "ok": True})
+
+
+def test_a_session_on_which_nothing_fires(matcher):
+    assert run(matcher, [{"t": "person", "fid": 1, "id": "P", "ok": False}]) == {}
+    assert run(matcher) == {}  # no facts at all
+    assert run(matcher, [{"t": "person", "fid": 1, "id": "P", "ok": True}]) == {"flag": [{"x": 1}]}
 
 
 def test_a_rule_on_the_raw_id_field_is_refused():
