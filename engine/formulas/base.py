@@ -154,8 +154,8 @@ class Context:
             benefit: dict[str, str] | None = None, **detail: Any) -> None:
         if amount is not None:
             amount = round_fen(amount)
-            if amount == 0:
-                return  # brief: a cash line of 0.00 is not emitted
+            if amount == 0 and kind == CASH:
+                return  # brief: a cash line of 0.00 is not emitted; an in-kind line is, even at 0.00
         self.parts.append(Part(self.program.id, self.beneficiary(binding), year, kind, basis, amount,
                                item or self.path(binding), binding, trace.steps if trace else [],
                                params or [], benefit, detail))

@@ -130,21 +130,27 @@ def tax_reward(ctx: Context, matched: list[Match]) -> None:
 
 @formula("loan_interest", params=("share", "cap", "years"))
 def loan_interest(ctx: Context, matched: list[Match]) -> None:
-    """Y0 = the first year (from Q's year) with eligible interest; for Y0 and the
-    years after it: min(share x that year's eligible interest, cap) per enterprise-year."""
+    """Y0 = the first year with eligible interest that is neither before Q's year (the
+    conditions) nor before the window's first whole year; earlier interest is refused
+    without using up a year. For Y0 and the years after it: min(share x that year's
+    eligible interest, cap) per enterprise-year."""
+    low, high = ctx.window_years
     for _ent_id, bindings in ctx.by_beneficiary(matched).items():
         by_year: dict[int, list[Match]] = defaultdict(list)
         loan = ctx.program.candidate
         for b in bindings:
-            by_year[b[loan]["year"]].append(b)
+            if b[loan]["year"] < low:
+                ctx.check(b, "year_before_window", refused=True, item=ctx.path(b), year=b[loan]["year"], low=low)
+            else:
+                by_year[b[loan]["year"]].append(b)
         with_interest = [y for y, bs in by_year.items() if any(b[loan]["interest_paid"] > 0 for b in bs)]
         if not with_interest:
             continue
         y0 = min(with_interest)
-        low, high = ctx.window_years
-        if not low <= y0 <= high:
-            for b in bindings:
-                ctx.check(b, "first_year_in_window", refused=True, item=ctx.path(b), year=y0, low=low, high=high)
+        if y0 > high:
+            for bs in by_year.values():
+                for b in bs:
+                    ctx.check(b, "first_year_in_window", refused=True, item=ctx.path(b), year=y0, low=low, high=high)
             continue
         on = _first_day(ctx, y0)
         share, share_use = ctx.traced("share", on)
