@@ -73,9 +73,9 @@ def check(case_file: Path, as_json: bool, as_of: date | None, explain: bool, lan
         click.echo(f"xisai: the rules could not decide this case: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     if as_json:
-        click.echo(decision.to_json())
+        click.echo(decision.to_json(indent=2))
     else:
-        render.decision(decision, Messages.get(lang), engine.book, brief=not explain)
+        render.decision(decision.render(lang), Messages.get(lang), brief=not explain)
     sys.exit(EXIT_OK if decision.status == "ok" else EXIT_INVALID)
 
 

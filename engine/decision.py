@@ -1,102 +1,121 @@
-"""The decision: the fields of case-format.md's "Decision" section, and more.
+"""The decision as language-neutral data (decision format 2, docs/decision-format.md).
 
-Money is carried as decimal strings ("200000.00"); lists are sorted so that the same
-case and rules always give the same bytes."""
+A decision holds what was decided and why, as facts: payout lines with the steps that
+replay to each amount, the conditions met with the values found, the parameter rows
+used (name and date; the rules bundle of `rules_version` has the rest) and flags by
+kind; refusals as reason codes (condition or check ids) with the values found; errors
+as codes with their parameters. No sentence depends on a language, so the same case
+and rules give the same bytes whatever language a reader wants: sentences are rendered
+from the data by the views (`Decision.render(lang)`, `xisai.views`).
+
+The fields of shared/case-format.md's "Decision" keep their names and types; in
+format 2 `ineligible[].reasons` holds reason codes, and `errors[].message` the
+English sentence (views render the code in the reader's language)."""
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from collections import defaultdict
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict
+from .formulas.base import CASH, EXACT
+from .money import fmt
 
-FORMAT_VERSION = "1"
+if TYPE_CHECKING:
+    from .rulebook import RuleBook
 
+FORMAT_VERSION = "2"
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ErrorItem(_Model):
-    path: str
-    message: str
-    code: str = ""
+Data = dict[str, Any]
 
 
-class Part(_Model):
-    """One item's contribution to a payout line, with how it was computed."""
-    item: str
-    amount: str | None
-    steps: list[dict[str, Any]] = []
-    conditions: list[dict[str, Any]] = []
-    parameters: list[dict[str, Any]] = []
-    benefit: str | None = None
-    detail: dict[str, Any] = {}
+def totals(payouts: list[Data]) -> Data:
+    cash = cash_exact = in_kind = Decimal(0)
+    by_year: dict[int, Decimal] = defaultdict(Decimal)
+    for line in payouts:
+        if line["amount"] is None:
+            continue
+        amount = Decimal(line["amount"])
+        if line["kind"] == CASH:
+            cash += amount
+            by_year[line["year"]] += amount
+            if line["basis"] == EXACT:
+                cash_exact += amount
+        else:
+            in_kind += amount
+    return {"cash": fmt(cash), "cash_exact": fmt(cash_exact),
+            "by_year": {str(y): fmt(v) for y, v in sorted(by_year.items())}, "in_kind_value": fmt(in_kind)}
 
 
-class Payout(_Model):
-    program: str
-    beneficiary: str
-    year: int
-    kind: Literal["cash", "in_kind"]
-    amount: str | None
-    basis: Literal["exact", "maximum"]
-    title: str = ""
-    parts: list[Part] = []
-    explanation: dict[str, Any] = {}
+def decision_data(case_id: str, status: str, rules_version: str, as_of: str | None, *, errors: list[Data] | None = None,
+                  payouts: list[Data] | None = None, ineligible: list[Data] | None = None,
+                  notes: list[Data] | None = None) -> Data:
+    """The decision in its field order; `errors` only when invalid (case-format)."""
+    data: Data = {"case_id": case_id, "status": status}
+    if status == "invalid":
+        data["errors"] = errors or []
+    lines = payouts or []
+    data.update({"rules_version": rules_version, "format_version": FORMAT_VERSION, "as_of": as_of,
+                 "payouts": lines, "ineligible": ineligible or [], "notes": notes or [], "totals": totals(lines)})
+    return data
 
 
-class Unmet(_Model):
-    condition: str
-    reason: str
-    found: Any = None
-    field: str | None = None
+def dumps(data: Data, indent: int | None = None) -> str:
+    """Canonical text of a decision: UTF-8 as is, compact unless indented."""
+    if indent is None:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(data, ensure_ascii=False, indent=indent)
 
 
-class Ineligible(_Model):
-    program: str
-    beneficiary: str
-    reasons: list[str]
-    item: str | None = None
-    title: str = ""
-    unmet: list[Unmet] = []
-    flags: list[dict[str, str]] = []        # readings the failed conditions follow
-    clause: dict[str, str] = {}
+class Decision:
+    """A decision's data, with the rules it was made under for rendering it."""
 
+    __slots__ = ("data", "book", "lang")
 
-class Note(_Model):
-    program: str
-    beneficiary: str
-    item: str | None
-    check: str
-    message: str
-    values: dict[str, Any] = {}
+    def __init__(self, data: Data, book: RuleBook, lang: str | None = None):
+        self.data, self.book, self.lang = data, book, lang
 
+    # the fields of the floor, read-only views of the data
+    @property
+    def case_id(self) -> str:
+        return str(self.data["case_id"])
 
-class Totals(_Model):
-    cash: str
-    cash_exact: str
-    by_year: dict[str, str]
-    in_kind_value: str = "0.00"
+    @property
+    def status(self) -> str:
+        return str(self.data["status"])
 
+    @property
+    def rules_version(self) -> str:
+        return str(self.data["rules_version"])
 
-class Decision(_Model):
-    case_id: str
-    status: Literal["ok", "invalid"]
-    errors: list[ErrorItem] = []
-    rules_version: str
-    format_version: str = FORMAT_VERSION
-    as_of: str | None = None
-    lang: str = "zh_CN"
-    payouts: list[Payout] = []
-    ineligible: list[Ineligible] = []
-    notes: list[Note] = []
-    totals: Totals = Totals(cash="0.00", cash_exact="0.00", by_year={})
+    @property
+    def errors(self) -> list[Data]:
+        return list(self.data.get("errors", []))
 
-    def to_dict(self) -> dict[str, Any]:
-        data = self.model_dump(mode="json")
-        if self.status == "ok":
-            del data["errors"]  # case-format: errors only when invalid
-        return data
+    @property
+    def payouts(self) -> list[Data]:
+        return list(self.data["payouts"])
 
-    def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+    @property
+    def ineligible(self) -> list[Data]:
+        return list(self.data["ineligible"])
+
+    @property
+    def notes(self) -> list[Data]:
+        return list(self.data["notes"])
+
+    @property
+    def totals(self) -> Data:
+        return dict(self.data["totals"])
+
+    def to_dict(self) -> Data:
+        return self.data
+
+    def to_json(self, indent: int | None = None) -> str:
+        return dumps(self.data, indent)
+
+    def render(self, lang: str | None = None) -> Data:
+        """The decision with its sentences in `lang` (default: the language asked for
+        at evaluation, else zh_CN): titles, reasons, explanations, messages."""
+        from ..views.text import render_decision  # views depend on the engine, not the reverse
+        return render_decision(self.data, self.book, lang or self.lang)

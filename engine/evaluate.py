@@ -1,5 +1,5 @@
-"""One case in, one decision out: pure and deterministic for a given case, `as_of`,
-language and rules."""
+"""One case in, one decision out: pure and deterministic for a given case, `as_of`
+and rules. The decision is data (engine/decision.py); no sentence is made here."""
 from __future__ import annotations
 
 import json
@@ -11,20 +11,19 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from . import decision as d
 from .case_checks import CaseError, bound_checks, pydantic_errors, structural_checks
 from .case_model import Case
 from .compiler import CompiledBook, compile_rulebook
-from .conditions import Assessment, FactIndex, Outcome, assess
+from .conditions import Assessment, FactIndex, Match, Outcome, assess
+from .decision import Data, Decision, decision_data
 from .derivations import talent_enterprises
-from .explain import explain_line, reading_flag, requirement
 from .facts import FactBuilder
 from .formulas import FORMULAS, Context
-from .formulas.base import CASH, EXACT, CheckResult, ParamUse, Part
-from .i18n import Messages
+from .formulas.base import MAXIMUM, CheckResult, Part, param_text
+from .i18n import Messages, error_message
 from .matcher import MAX_FACTS
 from .money import fmt
-from .rulebook import Program, RuleBook, load_rulebook
+from .rulebook import ParamValue, Program, RuleBook, load_rulebook
 
 
 class EngineError(RuntimeError):
@@ -57,6 +56,15 @@ class Engine:
         self._facts = FactBuilder(self.book.derived)
         self._definition = self.book.definitions["talent_enterprise"]
         self._order = {p.id: i for i, p in enumerate(self.book.programs)}  # display order of programs
+        # Per program, the parameters its conditions read (window, lists), as part data.
+        self._condition_params: dict[str, list[tuple[str, Data]]] = {}
+        for program in self.book.programs:
+            uses: list[tuple[str, Data]] = []
+            for cond in program.conditions:
+                if cond.param and all(n != cond.param for n, _ in uses):
+                    row = self.book.parameter(program, cond.param).only
+                    uses.append((cond.param, {"name": cond.param, "from": row.start.isoformat(), "value": param_text(row.value)}))
+            self._condition_params[program.id] = uses
 
     @property
     def rules_version(self) -> str:
@@ -64,45 +72,52 @@ class Engine:
 
     # ---------------------------------------------------------------------------
     def evaluate(self, case: Case | dict | str | bytes, as_of: date | None = None, lang: str | None = None,
-                 today: date | None = None) -> d.Decision:
-        msgs = Messages.get(lang)
+                 today: date | None = None) -> Decision:
+        """The decision for one case. `lang` is only the default language of
+        `Decision.render()`: the decision's data is the same in every language."""
+        decision = self._evaluate(case, as_of, today)
+        decision.lang = lang
+        return decision
+
+    def _evaluate(self, case: Case | dict | str | bytes, as_of: date | None, today: date | None) -> Decision:
         data: Any = case
         if isinstance(case, (str, bytes)):
             try:
                 data = parse_case_text(case)
             except json.JSONDecodeError as exc:
-                return self._invalid("", [CaseError("(case)", "json", {"detail": exc.msg, "line": str(exc.lineno), "column": str(exc.colno)})], msgs)
+                return self._invalid("", [CaseError("(case)", "json", {"detail": exc.msg, "line": str(exc.lineno), "column": str(exc.colno)})])
             except UnicodeDecodeError as exc:
-                return self._invalid("", [CaseError("(case)", "encoding", {"position": str(exc.start)})], msgs)
+                return self._invalid("", [CaseError("(case)", "encoding", {"position": str(exc.start)})])
         if isinstance(data, Case):
             model = data
         else:
             if not isinstance(data, dict):
-                return self._invalid("", [CaseError("(case)", "not_object")], msgs)
+                return self._invalid("", [CaseError("(case)", "not_object")])
             try:
                 model = Case.model_validate(data)
             except ValidationError as exc:
                 raw_id = data.get("case_id")
                 case_id = raw_id if isinstance(raw_id, str) else ""
-                return self._invalid(case_id, pydantic_errors(exc), msgs)
+                return self._invalid(case_id, pydantic_errors(exc))
         effective = as_of or model.as_of or today or date.today()
         errors = structural_checks(model, effective) + bound_checks(model, self.book.bounds)
         if errors:
-            return self._invalid(model.case_id, errors, msgs, effective)
+            return self._invalid(model.case_id, errors, effective)
         facts = self._facts.build(model)
         # Each enterprise may add one derived fact (talent_enterprise) in the second phase.
         if len(facts) + len(model.enterprises) > MAX_FACTS:
             return self._invalid(model.case_id, [CaseError("(case)", "too_large", {
-                "facts": str(len(facts) + len(model.enterprises)), "limit": str(MAX_FACTS)})], msgs, effective)
-        return self._decide(model, facts, effective, msgs)
+                "facts": str(len(facts) + len(model.enterprises)), "limit": str(MAX_FACTS)})], effective)
+        return self._decide(model, facts, effective)
 
-    def _invalid(self, case_id: str, errors: list[CaseError], msgs: Messages, as_of: date | None = None) -> d.Decision:
-        return d.Decision(case_id=case_id, status="invalid", rules_version=self.book.version, lang=msgs.locale,
-                          as_of=as_of.isoformat() if as_of else None,
-                          errors=[d.ErrorItem(path=e.path, message=_error_message(e, msgs), code=e.code) for e in errors])
+    def _invalid(self, case_id: str, errors: list[CaseError], as_of: date | None = None) -> Decision:
+        en = Messages.get("en")  # errors[].message: the English sentence; views render the code in any language
+        items = [{"path": e.path, "code": e.code, "params": e.params, "message": error_message(e.code, e.params, e.fallback, en)} for e in errors]
+        data = decision_data(case_id, "invalid", self.book.version, as_of.isoformat() if as_of else None, errors=items)
+        return Decision(data, self.book)
 
     # ---------------------------------------------------------------------------
-    def _decide(self, case: Case, facts: list[dict[str, Any]], as_of: date, msgs: Messages) -> d.Decision:
+    def _decide(self, case: Case, facts: list[dict[str, Any]], as_of: date) -> Decision:
         index = FactIndex(facts)
         definition_rule = self.compiled.by_program[self._definition.id].name
         with self.compiled.matcher.session() as session:
@@ -115,7 +130,7 @@ class Engine:
 
         parts: list[Part] = []
         checks: list[CheckResult] = []
-        ineligible: list[d.Ineligible] = []
+        ineligible: list[Data] = []
         assessments: dict[tuple[str, int], Assessment] = definition  # (program id, candidate fid) -> assessment
         for program in self.book.programs:
             rule = self.compiled.by_program[program.id]
@@ -127,7 +142,7 @@ class Engine:
                     raise EngineError(f"{program.id}: durable-rules and the condition check disagree on "
                                       f"{candidate['path']} (matched: {candidate['fid'] in bindings})")
                 if a.considered and not a.eligible:
-                    ineligible.append(self._ineligible(program, a, assessments, msgs))
+                    ineligible.append(self._ineligible(program, a, assessments))
             ctx = Context(self.book, program, index, as_of)
             try:
                 FORMULAS[program.formula["kind"]].fn(ctx, [bindings[fid] for fid in sorted(bindings)])
@@ -136,27 +151,24 @@ class Engine:
             parts.extend(ctx.parts)
             checks.extend(ctx.checks)
 
-        payouts = self._payouts(parts, assessments, msgs)
-        notes = []
+        notes: list[Data] = []
         for c in checks:
             program = self.book.program(c.program)
-            message = msgs.text(program.checks[c.check], **{k: msgs.value(v) for k, v in c.values.items()})
+            values = jsonable(c.values)
             if c.refused:
                 # A check is the district's reading of how the clause's figures aggregate.
-                flags = [reading_flag(program.reading, msgs)] if program.reading else []
-                ineligible.append(d.Ineligible(program=c.program, beneficiary=c.beneficiary, item=c.item,
-                                               title=msgs.text(program.title), reasons=[message],
-                                               unmet=[d.Unmet(condition=c.check, reason=message, found=jsonable(c.values))],
-                                               flags=flags, clause=program.clause))
+                ineligible.append({"program": c.program, "beneficiary": c.beneficiary, "item": c.item, "reasons": [c.check],
+                                   "unmet": [{"condition": c.check, "kind": "check", "found": values}],
+                                   "flags": [{"kind": "reading"}] if program.reading else []})
             else:
-                notes.append(d.Note(program=c.program, beneficiary=c.beneficiary, item=c.item, check=c.check,
-                                    message=message, values=jsonable(c.values)))
+                notes.append({"program": c.program, "beneficiary": c.beneficiary, "item": c.item, "check": c.check,
+                              "values": values})
         order = self._order
-        ineligible.sort(key=lambda x: (order[x.program], x.beneficiary, x.item or ""))
-        notes.sort(key=lambda x: (order[x.program], x.beneficiary, x.item or "", x.check))
-        return d.Decision(case_id=case.case_id, status="ok", rules_version=self.book.version, lang=msgs.locale,
-                          as_of=as_of.isoformat(), payouts=payouts, ineligible=ineligible, notes=notes,
-                          totals=_totals(payouts))
+        ineligible.sort(key=lambda x: (order[x["program"]], x["beneficiary"], x["item"] or ""))
+        notes.sort(key=lambda x: (order[x["program"]], x["beneficiary"], x["item"] or "", x["check"]))
+        data = decision_data(case.case_id, "ok", self.book.version, as_of.isoformat(),
+                             payouts=self._payouts(parts, assessments), ineligible=ineligible, notes=notes)
+        return Decision(data, self.book)
 
     def _check_definition(self, derived: list[dict], index: FactIndex) -> dict[tuple[str, int], Assessment]:
         """Cross-check the talent-enterprise matches; the assessments explain refusals later."""
@@ -167,9 +179,9 @@ class Engine:
                               f"(matched {sorted(f['owner'] for f in derived)}, expected {sorted(expected)})")
         return found
 
-    def _bindings(self, program: Program, found: list[dict[str, int]], index: FactIndex) -> dict[int, dict]:
+    def _bindings(self, program: Program, found: list[dict[str, int]], index: FactIndex) -> dict[int, Match]:
         """The first durable match (in sorted order) of each matched candidate."""
-        out: dict[int, dict] = {}
+        out: dict[int, Match] = {}
         for binding in found:
             fid = binding[program.candidate]
             if fid not in out:
@@ -177,46 +189,43 @@ class Engine:
         return out
 
     # --- reasons -----------------------------------------------------------------
-    def _reason(self, program: Program, o: Outcome, a: Assessment, assessments: dict, msgs: Messages) -> str | None:
+    def _unmet(self, program: Program, o: Outcome, a: Assessment, assessments: dict) -> Data | None:
+        """A failed condition as data; None when it is said by the missing fact it reads."""
         if o.condition is None:
-            needed = _join_text(program, o.alias, msgs)
+            out: Data = {"condition": o.id, "found": None, "field": None}
             if program.facts[o.alias].type == "talent_enterprise":
                 enterprise = next(f for f in a.binding.values() if f is not None and f["t"] == "enterprise")
                 sub = assessments[(self._definition.id, enterprise["fid"])]
-                because = [r for r in (self._reason(self._definition, u, sub, assessments, msgs) for u in sub.unmet) if r]
+                because = [u for u in (self._unmet(self._definition, s, sub, assessments) for s in sub.unmet) if u]
                 if because:
-                    return msgs.t("reason.missing_because", requirement=needed,
-                                  because=msgs.t("value.reason_separator").join(because))
-            return msgs.t("reason.missing", requirement=needed)
+                    out["because"] = because
+            return out
         cond = o.condition
         if a.binding.get(cond.alias) is None or (cond.ref and a.binding.get(cond.ref[0]) is None):
             return None  # said once, by the missing fact
-        return msgs.t("reason.unmet", requirement=requirement(cond, o.expected, msgs),
-                      actual=msgs.value(o.actual, cond.kind, cond.field))
+        out = {"condition": o.id, "found": jsonable(o.actual), "field": _field_name(program, o)}
+        if cond.ref is not None:
+            out["expected"] = jsonable(o.expected)  # the other fact's value; a literal is in the rules
+        return out
 
-    def _ineligible(self, program: Program, a: Assessment, assessments: dict, msgs: Messages) -> d.Ineligible:
+    def _ineligible(self, program: Program, a: Assessment, assessments: dict) -> Data:
         beneficiary = a.binding.get(program.beneficiary)
         unmet = []
-        said = []
+        flags: list[Data] = []
         for o in a.unmet:
-            reason = self._reason(program, o, a, assessments, msgs)
-            if reason is None:
+            u = self._unmet(program, o, a, assessments)
+            if u is None:
                 continue
-            said.append(o)
-            unmet.append(d.Unmet(condition=o.id, reason=reason, found=jsonable(o.actual), field=_field_name(program, o)))
-        flags = []
-        for o in said:  # a failed condition that follows a reading says so
-            if o.condition is not None and o.condition.param:
-                reading = self.book.parameter(program, o.condition.param).reading
-                flag = reading_flag(reading, msgs, parameter=o.condition.param) if reading else None
-                if flag and flag not in flags:
+            unmet.append(u)
+            if o.condition is not None and o.condition.param:  # a failed condition that follows a reading says so
+                flag = {"kind": "reading", "parameter": o.condition.param}
+                if self.book.parameter(program, o.condition.param).reading and flag not in flags:
                     flags.append(flag)
-        return d.Ineligible(program=program.id, beneficiary=beneficiary["id"] if beneficiary else a.candidate["owner"],
-                            item=a.candidate["path"], title=msgs.text(program.title),
-                            reasons=[u.reason for u in unmet], unmet=unmet, flags=flags, clause=program.clause)
+        return {"program": program.id, "beneficiary": beneficiary["id"] if beneficiary else a.candidate["owner"],
+                "item": a.candidate["path"], "reasons": [u["condition"] for u in unmet], "unmet": unmet, "flags": flags}
 
     # --- lines -------------------------------------------------------------------
-    def _payouts(self, parts: list[Part], assessments: dict, msgs: Messages) -> list[d.Payout]:
+    def _payouts(self, parts: list[Part], assessments: dict) -> list[Data]:
         groups: dict[tuple, list[Part]] = defaultdict(list)
         for p in parts:
             groups[(p.program, p.beneficiary, p.year, p.kind, p.basis)].append(p)
@@ -227,63 +236,53 @@ class Engine:
             program = self.book.program(program_id)
             members = sorted(groups[key], key=lambda p: p.item)
             amounts = [p.amount for p in members if p.amount is not None]
-            amount = fmt(sum(amounts, Decimal(0))) if amounts else None
-            line = d.Payout(
-                program=program_id, beneficiary=beneficiary, year=year, kind=kind, amount=amount, basis=basis,
-                title=msgs.text(program.title),
-                parts=[self._part(program, p, assessments, msgs) for p in members])
-            line.explanation = explain_line(line, program, self.book, msgs)
-            out.append(line)
+            line_parts = [self._part(program, p, assessments) for p in members]
+            out.append({"program": program_id, "beneficiary": beneficiary, "year": year, "kind": kind,
+                        "amount": fmt(sum(amounts, Decimal(0))) if amounts else None, "basis": basis,
+                        "parts": line_parts, "flags": self._flags(program, basis, line_parts)})
         return out
 
-    def _part(self, program: Program, p: Part, assessments: dict, msgs: Messages) -> d.Part:
+    def _part(self, program: Program, p: Part, assessments: dict) -> Data:
         candidate = p.binding[program.candidate]
         a = assessments[(program.id, candidate["fid"])]
-        conditions = [{"condition": o.id, "met": o.met, "found": jsonable(o.actual), "field": _field_name(program, o),
-                       "requirement": requirement(o.condition, o.expected, msgs) if o.condition else
-                       _join_text(program, o.alias, msgs)}
-                      for o in a.outcomes]
-        uses = list(p.params)
-        for cond in program.conditions:  # the parameters the conditions read: window, lists, ranges
-            if cond.param and all(u.name != cond.param for u in uses):
-                parameter = self.book.parameter(program, cond.param)
-                uses.append(ParamUse.of(parameter, parameter.only))
-        return d.Part(item=p.item, amount=fmt(p.amount), steps=p.steps, conditions=conditions,
-                      parameters=[u.as_dict() for u in uses], benefit=msgs.text(p.benefit, year=p.year, **{k: str(v) for k, v in p.detail.items()}) or None,
-                      detail=jsonable(p.detail))
+        conditions = []
+        for o in a.outcomes:
+            c: Data = {"condition": o.id, "met": o.met, "found": jsonable(o.actual), "field": _field_name(program, o)}
+            if o.condition is not None and o.condition.ref is not None:
+                c["expected"] = jsonable(o.expected)
+            conditions.append(c)
+        uses = [{"name": u.name, "from": u.start.isoformat(), "value": u.value} for u in p.params]
+        for name, use in self._condition_params[program.id]:  # the parameters the conditions read: window, lists
+            if all(u["name"] != name for u in uses):
+                uses.append(use)
+        out: Data = {"item": p.item, "amount": fmt(p.amount), "steps": p.steps, "conditions": conditions, "parameters": uses}
+        if p.benefit:
+            out["benefit"] = p.benefit
+        out["detail"] = jsonable(p.detail)
+        return out
+
+    def _flags(self, program: Program, basis: str, parts: list[Data]) -> list[Data]:
+        """What in a line is not the clause's own figure: the program's reading, each
+        provisional row, each parameter's reading, and a maximum line."""
+        flags: list[Data] = [{"kind": "reading"}] if program.reading else []
+        rows = [(u["name"], u["from"]) for part in parts for u in part["parameters"]]
+        seen: set[tuple[str, str]] = set()
+        for name, start in rows:  # each provisional row once, however many parts use it
+            if (name, start) not in seen and self._row(program, name, start).provisional:
+                seen.add((name, start))
+                flags.append({"kind": "provisional", "parameter": name, "from": start})
+        for name, _ in rows:
+            flag = {"kind": "reading", "parameter": name}
+            if self.book.parameter(program, name).reading and flag not in flags:
+                flags.append(flag)
+        if basis == MAXIMUM:
+            flags.append({"kind": "maximum"})
+        return flags
+
+    def _row(self, program: Program, name: str, start: str) -> ParamValue:
+        return next(r for r in self.book.parameter(program, name).values if r.start.isoformat() == start)
 
 
 def _field_name(program: Program, o: Outcome) -> str | None:
     """The case-format name of the field an outcome read (type.field)."""
     return None if o.field is None else f"{program.facts[o.alias].type}.{o.field}"
-
-
-def _join_text(program: Program, alias: str, msgs: Messages) -> str:
-    """What a joined fact stands for: the rule file's text, or a generic sentence."""
-    pattern = program.facts[alias]
-    return msgs.text(pattern.text) if pattern.text else msgs.t("reason.no_fact", type=pattern.type)
-
-
-def _error_message(e: CaseError, msgs: Messages) -> str:
-    key = f"error.{e.code}"
-    if msgs.has(key):
-        return msgs.t(key, **e.params)
-    return e.fallback or e.code  # a pydantic code the catalog does not know: its own English
-
-
-def _totals(payouts: list[d.Payout]) -> d.Totals:
-    cash = cash_exact = in_kind = Decimal(0)
-    by_year: dict[int, Decimal] = defaultdict(Decimal)
-    for line in payouts:
-        if line.amount is None:
-            continue
-        amount = Decimal(line.amount)
-        if line.kind == CASH:
-            cash += amount
-            by_year[line.year] += amount
-            if line.basis == EXACT:
-                cash_exact += amount
-        else:
-            in_kind += amount
-    return d.Totals(cash=fmt(cash), cash_exact=fmt(cash_exact),
-                    by_year={str(y): fmt(v) for y, v in sorted(by_year.items())}, in_kind_value=fmt(in_kind))

@@ -59,6 +59,13 @@ def _exponent(value: Decimal) -> int:
     return exponent if isinstance(exponent, int) else 0  # NaN and infinities are never money here
 
 
+def error_message(code: str, params: dict[str, str], fallback: str, msgs: Messages) -> str:
+    """An input error's sentence: the catalog's (error.<code>), or, for a pydantic code
+    the catalog does not know, pydantic's own English (`fallback`)."""
+    key = f"error.{code}"
+    return msgs.t(key, **params) if msgs.has(key) else (fallback or code)
+
+
 class MissingMessage(KeyError):
     pass
 

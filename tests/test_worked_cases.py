@@ -68,7 +68,7 @@ def test_check_json_gives_the_expected_decision(path):
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("path", CASE_FILES, ids=[p.stem for p in CASE_FILES])
 def test_explanation_key_facts(engine, path, lang):
-    decision = engine.evaluate(path.read_bytes(), lang=lang).to_dict()
+    decision = engine.evaluate(path.read_bytes()).render(lang)
     text = all_text(decision)
     for fact in expected_for(path)["explain"][lang]:
         assert fact in text, f"{fact!r} not in the {lang} explanation:\n{text}"

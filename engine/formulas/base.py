@@ -36,19 +36,9 @@ class ParamUse:
 
     @classmethod
     def of(cls, parameter: Parameter, row: ParamValue, name: str | None = None) -> ParamUse:
-        return cls(name or parameter.name, _param_text(row.value), row.start, row.source, parameter.file,
+        return cls(name or parameter.name, param_text(row.value), row.start, row.source, parameter.file,
                    row.provisional, row.note, parameter.reading, parameter.unit)
 
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name, "value": self.value, "unit": self.unit,
-                               "from": self.start.isoformat(), "source": self.source, "file": self.file}
-        if self.provisional:
-            out["provisional"] = True
-        if self.note:
-            out["note"] = self.note
-        if self.reading:
-            out["reading"] = self.reading
-        return out
 
 
 @dataclass
@@ -65,7 +55,7 @@ class Part:
     binding: Match
     steps: list[dict[str, Any]] = field(default_factory=list)
     params: list[ParamUse] = field(default_factory=list)
-    benefit: dict[str, str] | None = None
+    benefit: str | None = None          # the [formula] key of the rule file's benefit text
     detail: dict[str, Any] = field(default_factory=dict)
 
 
@@ -81,11 +71,11 @@ class CheckResult:
     refused: bool
 
 
-def _param_text(value: Any) -> str:
+def param_text(value: Any) -> str:
     if isinstance(value, (list, tuple)):
-        return ", ".join(_param_text(v) for v in value)
+        return ", ".join(param_text(v) for v in value)
     if isinstance(value, dict):
-        return ", ".join(f"{k}={_param_text(v)}" for k, v in value.items())
+        return ", ".join(f"{k}={param_text(v)}" for k, v in value.items())
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -151,7 +141,7 @@ class Context:
     # results --------------------------------------------------------------------
     def add(self, binding: Match, year: int, kind: str, basis: str, amount: Decimal | None,
             trace: Trace | None = None, params: list[ParamUse] | None = None, item: str | None = None,
-            benefit: dict[str, str] | None = None, **detail: Any) -> None:
+            benefit: str | None = None, **detail: Any) -> None:
         if amount is not None:
             amount = round_fen(amount)
             if amount == 0 and kind == CASH:

@@ -69,7 +69,7 @@ def office_space(ctx: Context, matched: list[Match]) -> None:
         else:
             for year, _, n in months_by_year(start, int(months)):
                 ctx.add(b, year, IN_KIND, EXACT if approved is not None else MAXIMUM, None, None, params,
-                        benefit=ctx.program.formula["benefit_in_kind"],
+                        benefit="benefit_in_kind",
                         area_m2=str(area.amount), start=start.isoformat(), months=n)
 
 
@@ -175,5 +175,5 @@ def loan_interest(ctx: Context, matched: list[Match]) -> None:
 def in_kind(ctx: Context, matched: list[Match]) -> None:
     """In kind with no cash value, in the trigger's year."""
     for b in matched:
-        ctx.add(b, ctx.get(b, "on").year, IN_KIND, EXACT, None, benefit=ctx.program.formula["benefit"])
+        ctx.add(b, ctx.get(b, "on").year, IN_KIND, EXACT, None, benefit="benefit")
 

@@ -69,7 +69,7 @@ def rent_relief(ctx: Context, matched: list[Match]) -> None:
                       for share in sorted(set(in_year), reverse=True)]
             total = t.round("amount", t.sum("year_total", pieces) if len(pieces) > 1 else pieces[0])
             ctx.add(b, year, IN_KIND, EXACT, total.amount, t, [use],
-                    benefit=ctx.program.formula["benefit"], months=n)
+                    benefit="benefit", months=n)
 
 
 @formula("schooling", values=("executive",), texts=("benefit_executive", "benefit_staff"))
@@ -83,7 +83,7 @@ def schooling(ctx: Context, matched: list[Match]) -> None:
                       low=ctx.window[0], high=ctx.window[1])
             continue
         executive = bool(ctx.get(b, "executive"))
-        text = ctx.program.formula["benefit_executive" if executive else "benefit_staff"]
-        ctx.add(b, on.year, IN_KIND, EXACT, None, None, [ctx.window_use()], benefit=text, executive=executive)
+        benefit = "benefit_executive" if executive else "benefit_staff"
+        ctx.add(b, on.year, IN_KIND, EXACT, None, None, [ctx.window_use()], benefit=benefit, executive=executive)
 
 

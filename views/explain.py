@@ -1,23 +1,19 @@
 """Explanations: how a figure was reached, in the applicant's language.
 
-Structured data first (steps, conditions, parameters, citations, flags), then the
-sentences, each from a catalog message or a rule file's own zh/en text."""
+The decision's data (steps, conditions, parameters, flags) made into sentences, each
+from a catalog message or a rule file's own zh/en text; and a rule described for
+`xisai rules show`."""
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .formulas.base import _param_text
-from .i18n import Messages
-from .rulebook import Condition, Parameter, Program, RuleBook
+from ..engine.formulas.base import param_text
+from ..engine.i18n import Messages
+from ..engine.rulebook import Condition, Parameter, Program, RuleBook
 
 RANGE_OPS = ("between", "within", "within_years")
-
-
-def reading_flag(reading: dict[str, str], msgs: Messages, **extra: str) -> dict[str, str]:
-    """The flag that says a sentence follows the district's reading, not the clause."""
-    return {"kind": "reading", **extra, "text": msgs.t("explain.flag.reading", text=msgs.text(reading))}
 
 
 _REQUIREMENTS: dict[tuple, str] = {}
@@ -138,48 +134,45 @@ def parameter_sentence(p: dict[str, Any], msgs: Messages) -> str:
     return text
 
 
-def explain_line(line: Any, program: Program, book: RuleBook, msgs: Messages) -> dict[str, Any]:
-    """The explanation of one payout line (its parts already carry steps, conditions
-    and parameters); sentences are in `text`, flags say what is not the clause's own."""
-    flags: list[dict[str, str]] = []
-    if program.reading:
-        flags.append(reading_flag(program.reading, msgs))
-    used = [p for part in line.parts for p in part.parameters]
-    seen: set[tuple[str, str]] = set()
-    for p in used:  # each provisional row once, however many parts use it
-        if p.get("provisional") and (p["name"], p["from"]) not in seen:
-            seen.add((p["name"], p["from"]))
-            flags.append({"kind": "provisional", "parameter": p["name"], "from": p["from"],
-                          "text": msgs.t("explain.flag.provisional", name=p["name"], start=p["from"],
-                                         note=msgs.text(p.get("note")) or "")})
-    for p in used:
-        flag = reading_flag(p["reading"], msgs, parameter=p["name"]) if p.get("reading") else None
-        if flag and flag not in flags:
-            flags.append(flag)
-    if line.basis == "maximum":
-        figures = msgs.t("value.list_separator").join(
-            msgs.t(f"field.{'.'.join(b.field.replace('[*]', '').split('.')[-2:])}") for b in program.bounds)
-        flags.append({"kind": "maximum", "text": msgs.t("explain.flag.maximum", figures=figures)})
-    parts = []
+def flag_text(flag: dict[str, Any], program: Program, book: RuleBook, msgs: Messages) -> str:
+    """The sentence of a decision's flag (reading, provisional row, maximum line)."""
+    kind = flag["kind"]
+    if kind == "reading":
+        reading = book.parameter(program, flag["parameter"]).reading if "parameter" in flag else program.reading
+        return msgs.t("explain.flag.reading", text=msgs.text(reading))
+    if kind == "provisional":
+        row = next(r for r in book.parameter(program, flag["parameter"]).values if r.start.isoformat() == flag["from"])
+        return msgs.t("explain.flag.provisional", name=flag["parameter"], start=flag["from"], note=msgs.text(row.note) or "")
+    figures = msgs.t("value.list_separator").join(
+        msgs.t(f"field.{'.'.join(b.field.replace('[*]', '').split('.')[-2:])}") for b in program.bounds)
+    return msgs.t("explain.flag.maximum", figures=figures)
+
+
+def explain_line(parts: list[dict[str, Any]], flags: list[dict[str, Any]], program: Program, book: RuleBook,
+                 msgs: Messages) -> dict[str, Any]:
+    """The explanation of one payout line from its rendered parts (steps, conditions
+    with their requirements, parameters with their rows) and its flags."""
+    texts = [{**f, "text": flag_text(f, program, book, msgs)} for f in flags]
+    out_parts = []
     text: list[str] = []
-    for part in line.parts:
-        steps = step_sentences(part.steps, msgs)
+    for part in parts:
+        steps = step_sentences(part["steps"], msgs)
         conditions = [msgs.t("explain.condition_met", requirement=c["requirement"],
                              actual=msgs.value(_typed(c["found"]), None, (c["field"] or "").split(".")[-1] or None))
-                      for c in part.conditions if c["met"]]
-        params = [parameter_sentence(p, msgs) for p in part.parameters]
-        benefit = [msgs.t("explain.benefit", text=part.benefit)] if part.benefit else []
-        parts.append({"item": part.item, "steps": steps, "conditions": conditions, "parameters": params,
-                      "benefit": benefit})
-        if len(line.parts) > 1:
-            text.append(msgs.t("explain.item", item=part.item))
+                      for c in part["conditions"] if c["met"]]
+        params = [parameter_sentence(p, msgs) for p in part["parameters"]]
+        benefit = [msgs.t("explain.benefit", text=part["benefit"])] if part["benefit"] else []
+        out_parts.append({"item": part["item"], "steps": steps, "conditions": conditions, "parameters": params,
+                          "benefit": benefit})
+        if len(parts) > 1:
+            text.append(msgs.t("explain.item", item=part["item"]))
         text.extend(steps + benefit)
         text.extend(msgs.t("explain.bullet", text=c) for c in conditions)
         text.extend(msgs.t("explain.bullet", text=p) for p in params)
     clause = program.clause
     text.append(msgs.t("explain.clause", section=clause["section"], text=clause["text"]))
-    text.extend(f["text"] for f in flags)
-    return {"clause": clause, "flags": flags, "parts": parts, "text": text}
+    text.extend(f["text"] for f in texts)
+    return {"clause": clause, "flags": texts, "parts": out_parts, "text": text}
 
 
 def _typed(found: Any) -> Any:
@@ -229,7 +222,7 @@ def describe_rule(program: Program, book: RuleBook, msgs: Messages) -> dict[str,
 def _rows(parameter: Parameter, msgs: Messages) -> list[dict[str, str]]:
     rows = []
     for row in parameter.values:
-        value = _param_text(row.value)
+        value = param_text(row.value)
         if parameter.unit not in ("list", "window") and not isinstance(row.value, (dict, list)):
             value = param_value(msgs, str(row.value), parameter.unit)
         source = row.source
