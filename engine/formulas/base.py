@@ -24,21 +24,15 @@ EXACT, MAXIMUM = "exact", "maximum"
 
 @dataclass(frozen=True)
 class ParamUse:
+    """A parameter row a computation used: its name, value and date. The rest (unit,
+    source, flags) is in the rules, found again by name and date."""
     name: str
     value: str
     start: date
-    source: str
-    file: str
-    provisional: bool = False
-    note: dict[str, str] | None = None
-    reading: dict[str, str] | None = None
-    unit: str | None = None
 
     @classmethod
     def of(cls, parameter: Parameter, row: ParamValue, name: str | None = None) -> ParamUse:
-        return cls(name or parameter.name, param_text(row.value), row.start, row.source, parameter.file,
-                   row.provisional, row.note, parameter.reading, parameter.unit)
-
+        return cls(name or parameter.name, param_text(row.value), row.start)
 
 
 @dataclass
