@@ -39,6 +39,18 @@ class FactIndex:
         for f in facts:
             self.by_fid[f["fid"]] = f
             self.by_type.setdefault(f["t"], []).append(f)
+        self._by_value: dict[tuple[str, str], dict[Any, list[Fact]]] = {}
+
+    def where(self, fact_type: str, field: str, value: Any) -> list[Fact]:
+        """The facts of a type whose field equals value (an index built on first use)."""
+        key = (fact_type, field)
+        table = self._by_value.get(key)
+        if table is None:
+            table = {}
+            for f in self.by_type.get(fact_type, []):
+                table.setdefault(f.get(field), []).append(f)
+            self._by_value[key] = table
+        return table.get(value, [])
 
     def of(self, fact_type: str, owner: str | None = None) -> list[Fact]:
         found = self.by_type.get(fact_type, [])
@@ -86,12 +98,14 @@ def candidate_bindings(program: Program, candidate: Fact, index: FactIndex) -> l
             return [partial]
         alias, tail = rest[0], rest[1:]
         pattern = program.facts[alias]
-        pool = index.of(pattern.type)
         found: list[Fact | None] = []
-        joined = {other: partial.get(other) for _, other, _ in pattern.joins}
-        if all(f is not None for f in joined.values()):
-            found = [f for f in pool
-                     if all(f.get(own) == (joined[other] or {}).get(of) for own, other, of in pattern.joins)]
+        joined = [(own, partial.get(other), of) for own, other, of in pattern.joins]
+        if not joined:
+            found = list(index.of(pattern.type))
+        elif all(fact is not None for _, fact, _ in joined):
+            (own, first, of), rest = joined[0], joined[1:]
+            found = [f for f in index.where(pattern.type, own, (first or {}).get(of))
+                     if all(f.get(o) == (other or {}).get(x) for o, other, x in rest)]
         out = []
         for fact in found or [None]:
             out.extend(expand({**partial, alias: fact}, tail))

@@ -143,6 +143,21 @@ def derived_kinds() -> dict[str, str]:
     return {"age_on": KIND_INT}
 
 
+_SCALAR, _OBJECT, _MANY = 0, 1, 2
+_PLANS: dict[tuple[type, str], list[tuple[str, int]]] = {}
+
+
+def _plan(model: type[BaseModel], type_name: str) -> list[tuple[str, int]]:
+    """How each field of a model becomes part of its fact: a scalar value, a
+    sub-object (has_<name>) or a list or table (n_<name>); worked out once per model."""
+    key = (model, type_name)
+    if key not in _PLANS:
+        fields = FACT_SCHEMA[type_name].fields
+        _PLANS[key] = [(name, _OBJECT if f"has_{name}" in fields else _MANY if f"n_{name}" in fields else _SCALAR)
+                       for name in model.model_fields]
+    return _PLANS[key]
+
+
 class FactBuilder:
     def __init__(self, derived: list[Derived]):
         self._derived: dict[str, list[Derived]] = {}
@@ -166,18 +181,18 @@ class FactBuilder:
     def _visit(self, model: BaseModel, type_name: str, owner: str, path: str, facts: list) -> None:
         fact: dict[str, Any] = {"t": type_name, "owner": owner, "path": path}
         children: list[tuple[BaseModel | list | dict, str, str]] = []
-        for name in type(model).model_fields:
-            value = getattr(model, name)
-            if isinstance(value, BaseModel):
-                fact[f"has_{name}"] = True
-                children.append((value, sub_type(type_name, name), f"{path}.{name}"))
-            elif isinstance(value, (list, dict)):
+        data = model.__dict__  # the validated field values, without a getattr per field
+        for name, kind in _plan(type(model), type_name):
+            value = data[name]
+            if kind == _SCALAR:
+                fact[name] = value
+            elif kind == _OBJECT:
+                fact[f"has_{name}"] = value is not None
+                if value is not None:
+                    children.append((value, sub_type(type_name, name), f"{path}.{name}"))
+            else:
                 fact[f"n_{name}"] = len(value)
                 children.append((value, sub_type(type_name, name), f"{path}.{name}"))
-            elif value is None and f"has_{name}" in FACT_SCHEMA[type_name].fields:
-                fact[f"has_{name}"] = False
-            else:
-                fact[name] = value
         self._emit(facts, fact)
         for value, child_type, sub_path in children:
             if isinstance(value, BaseModel):

@@ -131,7 +131,9 @@ class Matcher:
             if _mentions_id(patterns):
                 # Joining on durable's own `id` crashed the C core at delete_state (seen here).
                 raise MatcherError(f"rule {rule} tests the field 'id'; use durable_name('id')")
-        self._fields = {t: tuple(sorted(set(f) | {"t", "fid"})) for t, f in fields.items()}
+        # Per fact type, the fields the rules read, with the names durable sees.
+        self._fields = {t: tuple((name, durable_name(name)) for name in sorted(set(f) | {"t", "fid"}))
+                        for t, f in fields.items()}
         if SENTINEL in rules or SENTINEL in fields:
             raise MatcherError(f"{SENTINEL!r} is the wrapper's own rule and fact type")
         self._host = _QuietHost()
@@ -167,10 +169,11 @@ class Matcher:
         if not 0 < fact["fid"] <= MAX_FACTS:
             raise MatcherError(f"fact number {fact['fid']} is beyond the {MAX_FACTS} facts a case may have")
         out: dict[str, Any] = {"sid": SID, "id": message_id(fact["fid"])}
-        for name in fields:
+        for name, sent_as in fields:
             value = fact.get(name)
             if value is not None:
-                out[durable_name(name)] = encode(value)
+                # Text and flags as they are (the commonest); everything else is checked.
+                out[sent_as] = value if type(value) is str or type(value) is bool else encode(value)
         return out
 
 
