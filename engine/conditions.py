@@ -103,9 +103,9 @@ def candidate_bindings(program: Program, candidate: Fact, index: FactIndex) -> l
         if not joined:
             found = list(index.of(pattern.type))
         elif all(fact is not None for _, fact, _ in joined):
-            (own, first, of), rest = joined[0], joined[1:]
-            found = [f for f in index.where(pattern.type, own, (first or {}).get(of))
-                     if all(f.get(o) == (other or {}).get(x) for o, other, x in rest)]
+            keys = [(own, fact.get(of)) for own, fact, of in joined if fact is not None]
+            (own, value), others = keys[0], keys[1:]
+            found = [f for f in index.where(pattern.type, own, value) if all(f.get(o) == v for o, v in others)]
         out = []
         for fact in found or [None]:
             out.extend(expand({**partial, alias: fact}, tail))
