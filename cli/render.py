@@ -130,7 +130,7 @@ def rules_list(book: RuleBook, msgs: Messages) -> None:
     table = Table(box=_box())
     for col in ("id", "title", "section", "kind"):
         table.add_column(msgs.t(f"cli.col.{col}"))
-    for p in book.programs + book.provisions:
+    for p in book.programs + book.provisions + list(book.definitions.values()):
         table.add_row(p.id, Text(msgs.text(p.title)), Text(p.clause_section), msgs.t(f"cli.rule_kind.{p.kind}"))
     out.print(table)
     out.print(msgs.t("cli.rules_version", version=book.version))
