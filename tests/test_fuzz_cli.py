@@ -15,8 +15,11 @@ from collections import Counter, defaultdict
 from hostile import KINDS, hostile
 from test_console_script import xisai
 
+from xisai.engine.i18n import Messages
+
 N = int(os.environ.get("XISAI_FUZZ_N", "60"))
 SEED = int(os.environ.get("XISAI_FUZZ_SEED", "6"))
+MSGS = Messages.get("zh_CN")  # the decisions' default language
 
 
 def run(args: list[str]) -> subprocess.CompletedProcess:
@@ -38,8 +41,12 @@ def verdict(done: subprocess.CompletedProcess, as_json: bool) -> str | None:
         want = {0: "ok", 2: "invalid"}[done.returncode]
         if decision.get("status") != want:
             return f"status {decision.get('status')!r} with exit {done.returncode}"
-        if want == "invalid" and not all(e.get("path") and e.get("message") for e in decision.get("errors", [])):
+        errors = decision.get("errors", [])
+        if want == "invalid" and not all(e.get("path") and e.get("message") for e in errors):
             return "an error without path or message"
+        untranslated = [e["code"] for e in errors if not MSGS.has(f"error.{e['code']}")]
+        if untranslated:  # pydantic's English would show in a zh_CN decision
+            return f"error codes without a catalog sentence: {untranslated}"
     return None
 
 

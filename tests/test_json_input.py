@@ -139,3 +139,9 @@ def test_cli_exit_2_with_the_field_for_hostile_text(tmp_path):
         assert json.loads(result.output)["errors"][0]["code"] == code
         plain = CliRunner().invoke(main, ["check", str(path), "--lang", "en"])
         assert plain.exit_code == 2 and "Traceback" not in plain.output
+
+
+def test_an_empty_id_is_said_in_the_decisions_language(engine):
+    decision = engine.evaluate('{"case_id": "", "persons": [{"id": ""}]}', lang="zh_CN")
+    assert [(e.path, e.code, e.message) for e in decision.errors] == [
+        ("case_id", "too_short", "不能为空"), ("persons[0].id", "too_short", "不能为空")]
