@@ -23,6 +23,9 @@ MAX_DEPTH = 64
 # become Decimal, which every count and money check then refuses with the field's path.
 MAX_INT_DIGITS = 100
 ROOT = "(case)"
+# Longest case text read, in bytes: some hundred times the largest case the matcher takes,
+# so that a stream without end (/dev/zero, a pipe) is refused rather than read forever.
+MAX_BYTES = 64 * 1024 * 1024
 
 # A JSON string (escapes included), a bracket, or a lone quote (an unterminated string).
 _TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},"]', re.DOTALL)
@@ -40,6 +43,8 @@ class CaseInputError(ValueError):
 
 def parse_case(text: str | bytes) -> Any:
     """Parse a case's JSON text, or raise CaseInputError with coded errors."""
+    if len(text) > MAX_BYTES:  # for a str, characters: never more than its UTF-8 bytes
+        raise CaseInputError([CaseError(ROOT, "too_long", {"limit": str(MAX_BYTES)})])
     if isinstance(text, (bytes, bytearray)):
         try:
             text = bytes(text).decode("utf-8")

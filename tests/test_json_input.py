@@ -145,3 +145,19 @@ def test_an_empty_id_is_said_in_the_decisions_language(engine):
     decision = engine.evaluate('{"case_id": "", "persons": [{"id": ""}]}', lang="zh_CN")
     assert [(e.path, e.code, e.message) for e in decision.errors] == [
         ("case_id", "too_short", "不能为空"), ("persons[0].id", "too_short", "不能为空")]
+
+
+def test_a_text_beyond_the_byte_limit_is_too_long(engine, monkeypatch):
+    import xisai.engine.json_input as json_input
+    monkeypatch.setattr(json_input, "MAX_BYTES", 1000)
+    assert errors(engine, b" " * 1001) == [("(case)", "too_long")]
+    assert engine.evaluate(case_with_price("1.00").encode()).status == "ok"  # under 1000 bytes
+
+
+def test_the_cli_reads_an_endless_file_only_up_to_the_limit(monkeypatch):
+    import xisai.engine.json_input as json_input
+    monkeypatch.setattr(json_input, "MAX_BYTES", 1000)
+    result = CliRunner().invoke(main, ["check", "/dev/zero", "--json"])
+    assert result.exit_code == 2 and json.loads(result.stdout)["errors"][0]["code"] == "too_long"
+    piped = CliRunner().invoke(main, ["check", "-", "--json"], input="x" * 5000)
+    assert piped.exit_code == 2 and json.loads(piped.stdout)["errors"][0]["code"] == "too_long"
