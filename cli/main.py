@@ -4,13 +4,16 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
+from ..engine import json_input
 from ..engine.evaluate import Engine, EngineError
 from ..engine.i18n import LOCALES, Messages, normalise_locale
 from ..engine.rulebook import RuleError
 from . import render
+from .safe import escape_controls
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
 
@@ -45,7 +48,24 @@ def _engine(rules_dir: Path | None) -> Engine:
         sys.exit(EXIT_ERROR)
 
 
-@click.group()
+class _NoTraceback(click.Group):
+    """No traceback reaches a user: an unexpected exception in any command becomes one
+    plain line on stderr and exit 1. Click's own errors (usage, exit 2) pass as they are."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().main(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # only outside standalone mode; click reports them itself otherwise
+        except Exception as exc:  # SystemExit and KeyboardInterrupt are not Exceptions: they pass
+            message = escape_controls(str(exc))
+            message = message if len(message) <= 300 else message[:300] + "..."
+            click.echo(f"xisai: internal error: {type(exc).__name__}: {message} "
+                       "(a fault of xisai, not of the case: please report it with the command and the case file)", err=True)
+            sys.exit(EXIT_ERROR)
+
+
+@click.group(cls=_NoTraceback)
 @click.version_option(package_name="xisai")
 def main() -> None:
     """xisai: the payouts that 专栏11-1 政策支持行动 grants, with their reasons."""
@@ -61,8 +81,12 @@ def main() -> None:
 @rules_option
 def check(case_file: Path, as_json: bool, as_of: date | None, explain: bool, lang: str, rules_dir: Path | None) -> None:
     """Evaluate one case file (JSON). Exit 0 valid, 2 invalid, 1 any other error."""
-    try:
-        text = sys.stdin.buffer.read() if str(case_file) == "-" else case_file.read_bytes()
+    try:  # never more than one byte past the limit: the engine then says the case is too long
+        if str(case_file) == "-":
+            text = sys.stdin.buffer.read(json_input.MAX_BYTES + 1)
+        else:
+            with case_file.open("rb") as fh:
+                text = fh.read(json_input.MAX_BYTES + 1)
     except OSError as exc:
         click.echo(f"xisai: cannot read {case_file}: {exc.strerror}", err=True)
         sys.exit(EXIT_ERROR)
@@ -97,13 +121,13 @@ def rules_list(lang: str, rules_dir: Path | None) -> None:
 @lang_option
 @rules_option
 def rules_show(program_id: str, lang: str, rules_dir: Path | None) -> None:
-    """One program: its clause, conditions, formula and dated parameters."""
+    """One program, provision or definition: its clause, conditions, formula and dated parameters."""
     book = _engine(rules_dir).book
     try:
         program = book.program(program_id)
     except KeyError:
-        known = ", ".join(p.id for p in book.programs + book.provisions)
-        click.echo(f"xisai: no program {program_id!r} (known: {known})", err=True)
+        known = ", ".join(p.id for p in book.programs + book.provisions + list(book.definitions.values()))
+        click.echo(f"xisai: no program {escape_controls(repr(program_id))} (known: {known})", err=True)
         sys.exit(EXIT_INVALID)
     render.rule(program, book, Messages.get(lang))
 

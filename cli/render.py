@@ -13,6 +13,7 @@ from rich.text import Text
 from ..engine.i18n import Messages
 from ..engine.rulebook import Program, RuleBook
 from ..views.explain import describe_rule
+from .safe import literal
 
 
 def console() -> Console:
@@ -29,15 +30,15 @@ def _box():
 def decision(dec: dict[str, Any], msgs: Messages, brief: bool = False) -> None:
     """A rendered decision (Decision.render) on the terminal, or plain when piped."""
     out = console()
-    out.print(Text(msgs.t("cli.case_header", case_id=dec["case_id"], as_of=dec["as_of"] or "-",
-                          rules=dec["rules_version"][:19]), style="bold"))
+    out.print(literal(msgs.t("cli.case_header", case_id=dec["case_id"], as_of=dec["as_of"] or "-",
+                             rules=dec["rules_version"][:19]), style="bold"))
     if dec["status"] == "invalid":
         out.print(Text(msgs.t("cli.invalid", count=len(dec["errors"])), style="bold red"))
         table = Table(box=_box())
         table.add_column(msgs.t("cli.col.path"))
         table.add_column(msgs.t("cli.col.message"))
         for e in dec["errors"]:
-            table.add_row(Text(e["path"]), Text(e["message"]))
+            table.add_row(literal(e["path"]), literal(e["message"]))
         out.print(table)
         return
     if dec["payouts"]:
@@ -49,7 +50,7 @@ def decision(dec: dict[str, Any], msgs: Messages, brief: bool = False) -> None:
             basis = msgs.t(f"cli.basis.{line['basis']}")
             title = line["title"]
             table.add_row(f"{title}\n[dim]{line['program']}[/dim]" if sys.stdout.isatty() else f"{title} ({line['program']})",
-                          line["beneficiary"], str(line["year"]), msgs.t(f"cli.kind.{line['kind']}"), amount,
+                          literal(line["beneficiary"]), str(line["year"]), msgs.t(f"cli.kind.{line['kind']}"), amount,
                           Text(basis, style="yellow" if line["basis"] == "maximum" else "green"))
         out.print(table)
     else:
@@ -63,16 +64,16 @@ def decision(dec: dict[str, Any], msgs: Messages, brief: bool = False) -> None:
         table.add_column(msgs.t("cli.col.item"))
         table.add_column(msgs.t("cli.col.reasons"))
         for x in dec["ineligible"]:
-            reasons = Text("\n".join(x["reasons"]))
+            reasons = Text("\n").join(literal(r) for r in x["reasons"])
             if not brief:
                 for flag in x["flags"]:
                     reasons.append("\n" + flag["text"], style="dim")
-            table.add_row(Text(x["title"] or x["program"]), Text(x["beneficiary"]), Text(x["item"] or ""), reasons)
+            table.add_row(Text(x["title"] or x["program"]), literal(x["beneficiary"]), literal(x["item"] or ""), reasons)
         out.print(table)
     if dec["notes"]:
         out.print(Text(msgs.t("cli.notes"), style="bold"))
         for n in dec["notes"]:
-            out.print(Text(f"  · {n['beneficiary']}: {n['message']}"))
+            out.print(literal(f"  · {n['beneficiary']}: {n['message']}"))
     _totals(out, dec, msgs)
 
 
@@ -83,7 +84,7 @@ def _explanations(out: Console, dec: dict[str, Any], msgs: Messages) -> None:
     for line in dec["payouts"]:
         groups.setdefault((line["program"], line["beneficiary"]), []).append(line)
     for (_, beneficiary), lines in groups.items():
-        out.print(Text(f"{lines[0]['title']} · {beneficiary}", style="bold cyan"))
+        out.print(literal(f"{lines[0]['title']} · {beneficiary}", style="bold cyan"))
         shared: list[str] = []
         for line in lines:
             expl = line["explanation"]
@@ -92,9 +93,9 @@ def _explanations(out: Console, dec: dict[str, Any], msgs: Messages) -> None:
                 if len(expl["parts"]) > 1:
                     head += f" {part['item']}"
                 body = part["steps"] + part["benefit"]
-                out.print(Text(f"{head}: {body[0] if body else ''}"))
+                out.print(literal(f"{head}: {body[0] if body else ''}"))
                 for sentence in body[1:]:
-                    out.print(Text(f"        {sentence}"))
+                    out.print(literal(f"        {sentence}"))
                 for sentence in part["conditions"] + part["parameters"]:
                     if sentence not in shared:
                         shared.append(sentence)
@@ -103,7 +104,7 @@ def _explanations(out: Console, dec: dict[str, Any], msgs: Messages) -> None:
                     shared.append(flag["text"])
         clause = lines[0]["explanation"]["clause"]
         for sentence in shared:
-            out.print(Text(f"    · {sentence}"))
+            out.print(literal(f"    · {sentence}"))
         out.print(Text("    " + msgs.t("explain.clause", section=clause["section"], text=clause["text"]), style="dim"))
 
 
@@ -129,7 +130,7 @@ def rules_list(book: RuleBook, msgs: Messages) -> None:
     table = Table(box=_box())
     for col in ("id", "title", "section", "kind"):
         table.add_column(msgs.t(f"cli.col.{col}"))
-    for p in book.programs + book.provisions:
+    for p in book.programs + book.provisions + list(book.definitions.values()):
         table.add_row(p.id, Text(msgs.text(p.title)), Text(p.clause_section), msgs.t(f"cli.rule_kind.{p.kind}"))
     out.print(table)
     out.print(msgs.t("cli.rules_version", version=book.version))

@@ -13,9 +13,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from .money import to_decimal
+from .money import NotPlainDecimal, to_decimal
 
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only; matched whole
 # A technical ceiling, not a policy figure: keeps fen within durable-rules' 64-bit ints.
 _MONEY_CEILING = Decimal("1e13")
 
@@ -25,9 +25,17 @@ def _err(code: str, template: str, **ctx: object) -> PydanticCustomError:
     return PydanticCustomError(f"xisai_{code}", template, {k: str(v) for k, v in ctx.items()})
 
 
+def _shown(value: object, limit: int = 40) -> str:
+    """A case value quoted in an error, cut short: the path already says where it is."""
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _decimal(value: object) -> Decimal:
     try:
         return to_decimal(value)
+    except NotPlainDecimal:
+        raise _err("plain_decimal", "{value} is not a plain decimal (ASCII digits, an optional point: 1500.00)", value=_shown(value)) from None
     except ValueError:
         raise _err("number", "must be a number or a decimal string") from None
 
@@ -35,7 +43,7 @@ def _decimal(value: object) -> Decimal:
 def _strict_date(value: object) -> date:
     if isinstance(value, date):
         return value
-    if not isinstance(value, str) or not _DATE_RE.match(value):
+    if not isinstance(value, str) or not _DATE_RE.fullmatch(value):
         raise _err("date_format", "must be a date written YYYY-MM-DD")
     try:
         return date.fromisoformat(value)
@@ -228,8 +236,8 @@ class Enterprise(Strict):
     @classmethod
     def _year_keys(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
         for key in value:
-            if not re.fullmatch(r"(19|20|21)\d\d", key):
-                raise _err("year_key", "key {key} must be a four-digit year", key=key)
+            if not re.fullmatch(r"(19|20|21)[0-9][0-9]", key):  # ASCII: int() also reads full-width digits
+                raise _err("year_key", "key {key} must be a four-digit year", key=_shown(key))
         return value
 
 

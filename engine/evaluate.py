@@ -2,7 +2,6 @@
 and rules. The decision is data (engine/decision.py); no sentence is made here."""
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
@@ -21,6 +20,7 @@ from .facts import FactBuilder
 from .formulas import FORMULAS, Context
 from .formulas.base import MAXIMUM, CheckResult, Part, param_text
 from .i18n import Messages, error_message
+from .json_input import CaseInputError, parse_case
 from .matcher import MAX_FACTS
 from .money import fmt
 from .rulebook import ParamValue, Program, RuleBook, load_rulebook
@@ -40,11 +40,6 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: jsonable(v) for k, v in value.items()}
     return value
-
-
-def parse_case_text(text: str | bytes) -> Any:
-    """JSON with numbers read as Decimal, so 0.1 stays exactly 0.1."""
-    return json.loads(text, parse_float=Decimal)
 
 
 class Engine:
@@ -83,11 +78,9 @@ class Engine:
         data: Any = case
         if isinstance(case, (str, bytes)):
             try:
-                data = parse_case_text(case)
-            except json.JSONDecodeError as exc:
-                return self._invalid("", [CaseError("(case)", "json", {"detail": exc.msg, "line": str(exc.lineno), "column": str(exc.colno)})])
-            except UnicodeDecodeError as exc:
-                return self._invalid("", [CaseError("(case)", "encoding", {"position": str(exc.start)})])
+                data = parse_case(case)
+            except CaseInputError as exc:
+                return self._invalid("", exc.errors)
         if isinstance(data, Case):
             model = data
         else:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from string import Formatter
 from typing import Any
 
 from ..engine.formulas.base import param_text
@@ -200,8 +201,9 @@ def describe_rule(program: Program, book: RuleBook, msgs: Messages) -> dict[str,
     conditions += [msgs.text(c.text, expected=msgs.t("explain.ref", field=msgs.t(f"field.{program.facts[c.ref[0]].type}.{c.ref[1]}")))
                    for c in program.conditions if c.ref is not None]
     out["conditions"] = conditions
-    out["checks"] = [msgs.text(t, year="Y", low="…", high="…", date="…") for t in program.checks.values()]
-    out["formula"] = msgs.t(f"formula.{program.formula['kind']}")
+    out["checks"] = [msgs.text(t, **_blanks(t[msgs.lang])) for t in program.checks.values()]
+    if "kind" in program.formula:  # a definition has none: it only decides who qualifies
+        out["formula"] = msgs.t(f"formula.{program.formula['kind']}")
     if program.trigger:
         alias, _, field = program.trigger.partition(".")
         out["trigger"] = f"{program.facts[alias].type}.{field}"
@@ -217,6 +219,13 @@ def describe_rule(program: Program, book: RuleBook, msgs: Messages) -> dict[str,
             rows.extend(_rows(book.tables[program.formula[key]], msgs))
     out["parameters"] = rows
     return out
+
+
+def _blanks(text: str) -> dict[str, str]:
+    """Every placeholder of a check's text, shown as a blank (a year as Y): a rule
+    shown on its own has no case to fill them from."""
+    names = {name for _, name, _, _ in Formatter().parse(text) if name}
+    return {name: "Y" if name == "year" else "…" for name in names}
 
 
 def _rows(parameter: Parameter, msgs: Messages) -> list[dict[str, str]]:
