@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 from .money import NotPlainDecimal, to_decimal
 
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only; matched whole
+YEAR_KEY = re.compile(r"(19|20|21)[0-9][0-9]")  # a key of a {year: money} table; ASCII: int() also reads full-width digits
 # A technical ceiling, not a policy figure: keeps fen within durable-rules' 64-bit ints.
 _MONEY_CEILING = Decimal("1e13")
 
@@ -236,7 +237,7 @@ class Enterprise(Strict):
     @classmethod
     def _year_keys(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
         for key in value:
-            if not re.fullmatch(r"(19|20|21)[0-9][0-9]", key):  # ASCII: int() also reads full-width digits
+            if not YEAR_KEY.fullmatch(key):
                 raise _err("year_key", "key {key} must be a four-digit year", key=_shown(key))
         return value
 

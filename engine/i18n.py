@@ -63,7 +63,16 @@ def error_message(code: str, params: dict[str, str], fallback: str, msgs: Messag
     """An input error's sentence: the catalog's (error.<code>), or, for a pydantic code
     the catalog does not know, pydantic's own English (`fallback`)."""
     key = f"error.{code}"
-    return msgs.t(key, **params) if msgs.has(key) else (fallback or code)
+    if not msgs.has(key):
+        return fallback or code
+    if params.get("choices"):  # an enumeration: its codes with their labels, e.g. 银行（bank）
+        field = params.get("field") or None
+        shown = []
+        for choice in params["choices"].split(","):
+            label = msgs.value(choice, field=field)
+            shown.append(choice if label == choice else msgs.t("error.choice", label=label, code=choice))
+        params = {**params, "expected": msgs.t("value.list_separator").join(shown)}
+    return msgs.t(key, **params)
 
 
 class MissingMessage(KeyError):
