@@ -8,23 +8,13 @@ from typing import Any
 import click
 
 from ..engine import json_input
-from ..engine.evaluate import Engine, EngineError
+from ..engine.evaluate import EngineError
 from ..engine.i18n import Messages
-from ..engine.rulebook import RuleError
 from . import render
-from .options import EXIT_ERROR, EXIT_INVALID, EXIT_OK, as_of_value, case_file_value, lang_option
+from .ask import ask
+from .options import EXIT_ERROR, EXIT_INVALID, EXIT_OK, as_of_value, case_file_value, lang_option, rules_option
+from .options import load_engine as _engine
 from .safe import escape_controls
-
-rules_option = click.option("--rules", "rules_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
-                            default=None, help="A rules directory other than the shipped one.")
-
-
-def _engine(rules_dir: Path | None) -> Engine:
-    try:
-        return Engine(rules_dir)
-    except RuleError as exc:
-        click.echo(f"xisai: the rules did not load: {exc}", err=True)
-        sys.exit(EXIT_ERROR)
 
 
 class _NoTraceback(click.Group):
@@ -113,6 +103,8 @@ def rules_show(program_id: str, lang: str, rules_dir: Path | None) -> None:
         sys.exit(EXIT_INVALID)
     render.rule(program, book, Messages.get(lang))
 
+
+main.add_command(ask)
 
 if __name__ == "__main__":
     main()

@@ -10,7 +10,9 @@ from typing import Any, NoReturn
 
 import click
 
+from ..engine.evaluate import Engine
 from ..engine.i18n import DEFAULT_LOCALE, LOCALES, Messages, normalise_locale
+from ..engine.rulebook import RuleError
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
 
@@ -77,3 +79,15 @@ def as_of_value(value: str | None, msgs: Messages) -> date | None:
 def case_file_value(path: Path, msgs: Messages) -> None:
     if str(path) != "-" and path.is_dir():
         usage_exit(msgs, "usage.directory", value=str(path))
+
+
+rules_option = click.option("--rules", "rules_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+                            default=None, help="A rules directory other than the shipped one.")
+
+
+def load_engine(rules_dir: Path | None) -> Engine:
+    try:
+        return Engine(rules_dir)
+    except RuleError as exc:
+        click.echo(f"xisai: the rules did not load: {exc}", err=True)
+        sys.exit(EXIT_ERROR)

@@ -74,7 +74,8 @@ class Shape:
     adapter: TypeAdapter | None = None
 
 
-def _bare(annotation: Any) -> Any:
+def bare_type(annotation: Any) -> Any:
+    """A field's type without Optional and Annotated."""
     while True:
         origin = get_origin(annotation)
         if origin is typing.Annotated:
@@ -89,12 +90,12 @@ def _bare(annotation: Any) -> Any:
 def shapes(model: type[BaseModel]) -> dict[str, Shape]:
     out = {}
     for name, info in model.model_fields.items():
-        bare = _bare(info.annotation)
+        bare = bare_type(info.annotation)
         if isinstance(bare, type) and issubclass(bare, BaseModel):
             out[name] = Shape("model", bare)
         elif get_origin(bare) is list:
             item = get_args(bare)[0]
-            inner = _bare(item)
+            inner = bare_type(item)
             if isinstance(inner, type) and issubclass(inner, BaseModel):
                 out[name] = Shape("models", inner)
             else:

@@ -191,6 +191,9 @@ class FormulaKind:
     texts: tuple[str, ...] = ()         # [formula] keys holding {zh, en} texts
     param_keys: tuple[str, ...] = ()    # [formula] keys naming a parameter file (e.g. wage)
     aliases: dict[str, str] = field(default_factory=dict)  # alias -> fact type the code reads
+    # Case fields the code reads beyond the [formula] values, as "fact type.field" (the
+    # items of the beneficiary it looks up itself); `xisai ask` asks for them.
+    reads: tuple[str, ...] = ()
 
 
 FORMULAS: dict[str, FormulaKind] = {}
