@@ -62,18 +62,17 @@ def read_bool(text: str) -> bool | None:
 
 
 _DIGITS = re.compile(r"\d+")
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 
 
 def read_date(text: str) -> str:
     """2023-09-01, 2023/9/1, 2023.9.1, 2023年9月1日 or 20230901 as YYYY-MM-DD;
     anything else unchanged (the case model then says it is no date)."""
     value = normal(text)
-    parts = _DIGITS.findall(value)
-    leftover = _DIGITS.sub("", value)
-    if len(leftover) > 6 or any(ch.isalpha() and not _is_cjk(ch) for ch in leftover):
-        return value
-    if len(parts) == 1 and len(parts[0]) == 8:
-        parts = [parts[0][:4], parts[0][4:6], parts[0][6:]]
+    if any(ch.isalpha() and not _is_cjk(ch) for ch in _DIGITS.sub("", value)):
+        return value  # "May 1": not a form read here
+    compact = _COMPACT.fullmatch(value)
+    parts = list(compact.groups()) if compact else _DIGITS.findall(value)
     if len(parts) == 3 and len(parts[0]) == 4 and all(1 <= len(p) <= 2 for p in parts[1:]):
         return f"{parts[0]}-{int(parts[1]):02d}-{int(parts[2]):02d}"
     return value

@@ -15,6 +15,7 @@ refused with their errors (the same sentences `xisai check` gives)."""
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Generator
 from dataclasses import dataclass, replace
 from datetime import date
@@ -116,7 +117,7 @@ class Interview:
                 items.append({})
                 spec = next(f for f in node.fields if f.kind == ID)
                 used = {e.get("id") for g in self.forms for e in self.case.get(g, [])}
-                default = next(f"{node.type[0].upper()}{n}" for n in range(1, 10**6) if f"{node.type[0].upper()}{n}" not in used)
+                default = next(f"{node.type[0].upper()}{n}" for n in itertools.count(1) if f"{node.type[0].upper()}{n}" not in used)
                 self._open.append((group, i))
                 yield from self._value(node, replace(spec, required=False, default=default), items[i], (group, i, spec.name),
                                        Section(node.type))
