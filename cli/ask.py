@@ -68,6 +68,8 @@ def prompt(q: Question, msgs: Messages) -> str:
         text = msgs.t("ask.value", label=msgs.t(key, noun=label, count=q.count) + msgs.t("ask.question_mark"), hint=yes_no)
     else:
         hint = yes_no if q.kind == KIND_BOOL else msgs.t(f"ask.hint.{q.kind}")
+        if q.kind == KIND_BOOL:  # a statement asked as a question: "settled in the district?"
+            label += msgs.t("ask.question_mark")
         if not q.required and q.default is None and q.kind not in (REF, REFS):
             hint += msgs.t("ask.hint_join") + msgs.t("ask.optional")
         text = msgs.t("ask.value", label=_capital(label), hint=hint)

@@ -229,6 +229,8 @@ class Interview:
     # --- one answer ---------------------------------------------------------------------
     def _yes_no(self, ask: str, path: str, label: str, section: Section, count: int = 0,
                 problems: tuple[CaseError, ...] = ()) -> Generator[Question, str, bool]:
+        if ask == ADD and count and section.id is not None:
+            section = section.below(label)  # "another loan?" sits with the loans entered
         question = Question(ask, path, label, KIND_BOOL, section, required=False, default=False, count=count)
         while True:
             text = yield replace(question, problems=problems)

@@ -31,6 +31,8 @@ from .rulebook import DERIVED_TYPES, Condition, FactPattern, Program, RuleBook
 # of the group named here, chosen from those entered.
 REFERENCE_TARGET = {("person", "employer"): "enterprises", ("enterprise", "founders"): "persons"}
 
+ENTITY_TYPES = set(ENTITY_FACT.values())
+
 # Value kinds of questions (how an answer is read): the fact kinds, plus these.
 ENUM, REF, REFS, ID = "enum", "ref", "refs", "id"
 
@@ -212,9 +214,19 @@ class View:
     facts: list[dict[str, Any]]
     complete: set[tuple[str, str]]      # (fact type, owner id)
     entities_complete: bool
+    owner_type: dict[str, str] = field(default_factory=dict)   # a sub-fact type -> the entity type owning it
 
     def of(self, fact_type: str) -> list[dict[str, Any]]:
         return [f for f in self.facts if f["t"] == fact_type]
+
+    def all_known(self, fact_type: str) -> bool:
+        """Every fact of this type is known: each entity that could own one has said."""
+        if not self.entities_complete:
+            return False
+        if fact_type in ENTITY_TYPES:
+            return True
+        owner = self.owner_type.get(fact_type)
+        return owner is not None and all((fact_type, f["id"]) in self.complete for f in self.of(owner))
 
 
 def build_view(case: dict, answered: set[str], done: set[str], forms: dict[str, Node], book: RuleBook,
@@ -265,13 +277,11 @@ def build_view(case: dict, answered: set[str], done: set[str], forms: dict[str, 
         for i, entity in enumerate(tree.get(group) or []):
             if isinstance(entity.get("id"), str):
                 visit(node, entity, f"{group}[{i}]", entity["id"])
-    return View(facts, complete, entities_complete)
+    owner_type = {t: node.type for node in forms.values() for t in node.subtree_types()}
+    return View(facts, complete, entities_complete, owner_type)
 
 
 # --- can a program still matter? ---------------------------------------------------------
-
-ENTITY_TYPES = set(ENTITY_FACT.values())
-
 
 def _link(rp: ReadingProgram, alias: str, binding: dict[str, Any]) -> tuple[str, Any] | None:
     """(field of `alias`, the value it must have) from a join to a bound alias; UNKNOWN
@@ -310,8 +320,7 @@ def _bindings(rp: ReadingProgram, binding: dict[str, Any], view: View) -> list[d
             found.append(UNKNOWN)  # a fact whose join field is not answered yet may join
         if found:
             return [b for f in found for b in _bindings(rp, {**binding, alias: f}, view)]
-        known_absent = (view.entities_complete and pattern.type in ENTITY_TYPES) or \
-            (name == "owner" and (pattern.type, value) in view.complete)
+        known_absent = view.all_known(pattern.type) or (name == "owner" and (pattern.type, value) in view.complete)
         absent = MISSING if known_absent and alias not in rp.optional else UNKNOWN
         return _bindings(rp, {**binding, alias: absent}, view)
     return [{**{a: UNKNOWN for a in rp.facts if a not in binding}, **binding}]
