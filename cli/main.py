@@ -12,6 +12,7 @@ from ..engine.evaluate import EngineError
 from ..engine.i18n import Messages
 from . import render
 from .ask import ask
+from .guide import schema, template
 from .options import EXIT_ERROR, EXIT_INVALID, EXIT_OK, as_of_value, case_file_value, lang_option, rules_option
 from .options import load_engine as _engine
 from .safe import escape_controls
@@ -105,6 +106,8 @@ def rules_show(program_id: str, lang: str, rules_dir: Path | None) -> None:
 
 
 main.add_command(ask)
+main.add_command(schema)
+main.add_command(template)
 
 if __name__ == "__main__":
     main()
