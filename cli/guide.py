@@ -27,8 +27,8 @@ def _pattern(path: str) -> str:
 def comment(guide: FieldGuide, msgs: Messages) -> str:
     parts = [msgs.t(guide.label)]
     if guide.kind == "enum":
-        labels = [code if msgs.value(code, field=guide.choice_field) == code
-                  else msgs.t("error.choice", label=msgs.value(code, field=guide.choice_field), code=code)
+        labels = [code if msgs.choice(code, guide.choice_field) == code
+                  else msgs.t("error.choice", label=msgs.choice(code, guide.choice_field), code=code)
                   for code in guide.choices]
         parts.append(msgs.t("template.kind.enum", choices=msgs.t("value.list_separator").join(labels)))
     elif guide.kind in ("ref", "refs"):
