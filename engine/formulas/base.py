@@ -194,6 +194,9 @@ class FormulaKind:
     # Case fields the code reads beyond the [formula] values, as "fact type.field" (the
     # items of the beneficiary it looks up itself); `xisai ask` asks for them.
     reads: tuple[str, ...] = ()
+    # Per [[checks]] id, the placeholders whose value the rules fix, and where from
+    # (window.start/end: dates, window.first_year/last_year): `rules show` fills them in.
+    shows: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 FORMULAS: dict[str, FormulaKind] = {}
