@@ -16,6 +16,7 @@ import click
 from rich.console import Console
 from rich.text import Text
 
+from ..engine.answers import read_bool
 from ..engine.evaluate import EngineError
 from ..engine.facts import KIND_BOOL
 from ..engine.i18n import Messages, error_message
@@ -23,6 +24,7 @@ from ..engine.interview import ADD, HAS, Interview, Question, Section
 from ..engine.questions import ENUM, REF, REFS
 from . import render
 from .options import EXIT_ERROR, EXIT_INVALID, EXIT_OK, as_of_value, env_lang_option, load_engine, rules_option
+from .safe import escape_controls
 
 
 class Terminal:
@@ -47,7 +49,7 @@ class Terminal:
         if not line:
             click.echo()
             raise EOFError
-        click.echo(line.rstrip("\r\n"))  # the transcript shows each answer after its question
+        click.echo(escape_controls(line.rstrip("\r\n")))  # the transcript shows each answer after its question
         return line.rstrip("\r\n")
 
 
@@ -56,7 +58,7 @@ def _capital(text: str) -> str:
 
 
 def section_title(section: Section, msgs: Messages) -> str:
-    head = msgs.t(f"entity.{section.entity}") + (f" {section.id}" if section.id else "")
+    head = msgs.t(f"entity.{section.entity}") + (f" {escape_controls(section.id)}" if section.id else "")
     return msgs.t("ask.section_join").join([head, *(msgs.t(p) for p in section.parts)])
 
 
@@ -83,7 +85,7 @@ def prompt(q: Question, msgs: Messages) -> str:
 def choices(q: Question, msgs: Messages) -> list[str]:
     if q.kind not in (ENUM, REF, REFS):
         return []
-    return [msgs.t("ask.choice", number=i, label=msgs.choice(code, q.choice_field) if q.kind == ENUM else code)
+    return [msgs.t("ask.choice", number=i, label=msgs.choice(code, q.choice_field) if q.kind == ENUM else escape_controls(code))
             for i, code in enumerate(q.choices, 1)]
 
 
@@ -121,7 +123,6 @@ def _offer_save(case: dict[str, Any], save: Path | None, msgs: Messages, io: Ter
             if save.exists():
                 text = msgs.t("ask.value", label=msgs.t("ask.overwrite", path=save) + msgs.t("ask.question_mark"),
                               hint=msgs.t("ask.yes_no"))
-                from ..engine.answers import read_bool
                 if not read_bool(io.ask(text + msgs.t("ask.prompt_end"))):
                     io.say(msgs.t("ask.not_saved"))
                     return
