@@ -2,50 +2,20 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
 
 from ..engine import json_input
-from ..engine.evaluate import Engine, EngineError
-from ..engine.i18n import LOCALES, Messages, normalise_locale
-from ..engine.rulebook import RuleError
+from ..engine.evaluate import EngineError
+from ..engine.i18n import Messages
 from . import render
+from .ask import ask
+from .guide import schema, template
+from .options import EXIT_ERROR, EXIT_INVALID, EXIT_OK, as_of_value, case_file_value, lang_option, rules_option
+from .options import load_engine as _engine
 from .safe import escape_controls
-
-EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
-
-
-def _date(_ctx, _param, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date written YYYY-MM-DD") from None
-
-
-def _lang(_ctx, _param, value: str | None) -> str:
-    try:
-        return normalise_locale(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-
-
-lang_option = click.option("--lang", default="zh_CN", callback=_lang, show_default=True,
-                           help=f"Language of the text: {', '.join(LOCALES)}.")
-rules_option = click.option("--rules", "rules_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
-                            default=None, help="A rules directory other than the shipped one.")
-
-
-def _engine(rules_dir: Path | None) -> Engine:
-    try:
-        return Engine(rules_dir)
-    except RuleError as exc:
-        click.echo(f"xisai: the rules did not load: {exc}", err=True)
-        sys.exit(EXIT_ERROR)
 
 
 class _NoTraceback(click.Group):
@@ -72,15 +42,18 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("case_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("case_file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
-@click.option("--as-of", "as_of", callback=_date, help="Evaluate as of this date (YYYY-MM-DD) instead of the case's.")
+@click.option("--as-of", "as_of", help="Evaluate as of this date (YYYY-MM-DD) instead of the case's.")
 @click.option("--explain/--brief", "explain", default=True, show_default=True,
               help="With each line's computation, conditions, parameters and clause, or lines and totals only.")
 @lang_option
 @rules_option
-def check(case_file: Path, as_json: bool, as_of: date | None, explain: bool, lang: str, rules_dir: Path | None) -> None:
+def check(case_file: Path, as_json: bool, as_of: str | None, explain: bool, lang: str, rules_dir: Path | None) -> None:
     """Evaluate one case file (JSON). Exit 0 valid, 2 invalid, 1 any other error."""
+    msgs = Messages.get(lang)
+    case_file_value(case_file, msgs)
+    as_of_date = as_of_value(as_of, msgs)
     try:  # never more than one byte past the limit: the engine then says the case is too long
         if str(case_file) == "-":
             text = sys.stdin.buffer.read(json_input.MAX_BYTES + 1)
@@ -88,11 +61,11 @@ def check(case_file: Path, as_json: bool, as_of: date | None, explain: bool, lan
             with case_file.open("rb") as fh:
                 text = fh.read(json_input.MAX_BYTES + 1)
     except OSError as exc:
-        click.echo(f"xisai: cannot read {case_file}: {exc.strerror}", err=True)
+        click.echo(f"xisai: {msgs.t('usage.cannot_read', path=case_file, reason=exc.strerror)}", err=True)
         sys.exit(EXIT_ERROR)
     engine = _engine(rules_dir)
     try:
-        decision = engine.evaluate(text, as_of=as_of, lang=lang)
+        decision = engine.evaluate(text, as_of=as_of_date, lang=lang)
     except EngineError as exc:
         click.echo(f"xisai: the rules could not decide this case: {exc}", err=True)
         sys.exit(EXIT_ERROR)
@@ -131,6 +104,10 @@ def rules_show(program_id: str, lang: str, rules_dir: Path | None) -> None:
         sys.exit(EXIT_INVALID)
     render.rule(program, book, Messages.get(lang))
 
+
+main.add_command(ask)
+main.add_command(schema)
+main.add_command(template)
 
 if __name__ == "__main__":
     main()

@@ -158,7 +158,7 @@ def rule(program: Program, book: RuleBook, msgs: Messages) -> None:
     if desc.get("parameters"):
         table = Table(title=msgs.t("cli.parameters"), box=_box(), title_justify="left")
         for col in ("parameter", "from", "value", "source"):
-            table.add_column(msgs.t(f"cli.col.{col}"))
+            table.add_column(msgs.t(f"cli.col.{col}"), overflow="fold")  # wrap, never cut
         for row in desc["parameters"]:
             table.add_row(Text(row["name"]), row["from"], Text(row["value"]), Text(row["source"]))
         out.print(table)

@@ -1,15 +1,24 @@
 """Checks a case needs beyond its types: ids, references, dates against `as_of`,
-and approved figures inside the bounds the rules declare."""
+and approved figures inside the bounds the rules declare.
+
+`check_case` runs them all in one pass with pydantic's type checks: when types fail,
+the other checks still run on every value that has the right type (a value of the
+wrong type already has its error), so an applicant sees every error at once."""
 from __future__ import annotations
 
+import re
+import types
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cache
+from typing import Annotated, Any, get_args, get_origin
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from .case_model import Case
+from .case_model import YEAR_KEY, Case
 
 
 @dataclass(frozen=True)
@@ -32,62 +41,201 @@ def loc_to_path(loc: tuple) -> str:
     return path
 
 
+_QUOTED = re.compile(r"'([^']*)'")
+
+
 def pydantic_errors(exc: ValidationError) -> list[CaseError]:
     errors = []
     for err in exc.errors(include_url=False):
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        if loc and loc[-1] == "[key]":  # a dict key of the wrong type: the path names the key
+            loc = loc[:-2] + (str(loc[-2]),)
         code = err["type"].removeprefix("xisai_")
-        params = {k: str(v) for k, v in (err.get("ctx") or {}).items()}
+        ctx = err.get("ctx") or {}
+        params = {k: str(v) for k, v in ctx.items()}
+        if code == "literal_error":
+            # The allowed codes, without pydantic's English glue ("'a', 'b' or 'c'"); the views
+            # show each with its label (i18n.error_message), from the field's enum.<field>.<code>.
+            choices = _QUOTED.findall(params.get("expected", ""))
+            names = [p for p in loc if isinstance(p, str)]
+            params = {"expected": ", ".join(choices), "choices": ",".join(choices), "field": names[-1] if names else ""}
         errors.append(CaseError(loc_to_path(loc) or "(case)", code, params, err["msg"]))
     return errors
 
 
-def walk(node: object, path: str = "") -> Iterator[tuple[str, str, object]]:
-    """Yield (path, field name, value) for every leaf of a validated case."""
-    if isinstance(node, BaseModel):
-        for name in type(node).model_fields:
-            child = getattr(node, name)
-            yield from walk(child, f"{path}.{name}" if path else name)
-    elif isinstance(node, list):
-        for i, child in enumerate(node):
-            yield from walk(child, f"{path}[{i}]")
-    elif isinstance(node, dict):
-        for key, child in node.items():
-            yield path, key, child  # retained_tax: the key is the year
-    else:
-        yield path, path.rsplit(".", 1)[-1], node
+# --- the case's shape, read from the models --------------------------------------------
+
+@dataclass(frozen=True)
+class Shape:
+    """How a model field is read: a sub-model, a list of them, a list of scalars, a
+    {year: money} table, or a scalar; `adapter` validates one scalar value."""
+    kind: str                      # "model" | "models" | "scalars" | "table" | "scalar"
+    model: type[BaseModel] | None = None
+    adapter: TypeAdapter | None = None
 
 
-def structural_checks(case: Case, as_of: date) -> list[CaseError]:
+def bare_type(annotation: Any) -> Any:
+    """A field's type without Optional and Annotated."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            annotation = next(a for a in get_args(annotation) if a is not type(None))
+        else:
+            return annotation
+
+
+@cache
+def shapes(model: type[BaseModel]) -> dict[str, Shape]:
+    out = {}
+    for name, info in model.model_fields.items():
+        bare = bare_type(info.annotation)
+        if isinstance(bare, type) and issubclass(bare, BaseModel):
+            out[name] = Shape("model", bare)
+        elif get_origin(bare) is list:
+            item = get_args(bare)[0]
+            inner = bare_type(item)
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                out[name] = Shape("models", inner)
+            else:
+                out[name] = Shape("scalars", adapter=TypeAdapter(item))
+        elif get_origin(bare) is dict:
+            out[name] = Shape("table", adapter=TypeAdapter(get_args(bare)[1]))
+        else:
+            # pydantic moves a field's top-level Annotated metadata to the field: put it back.
+            annotated: Any = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+            out[name] = Shape("scalar", adapter=TypeAdapter(annotated))
+    return out
+
+
+def _get(node: Any, name: str) -> Any:
+    return node.get(name) if isinstance(node, dict) else getattr(node, name, None)
+
+
+def lenient(data: Any, model: type[BaseModel] = Case, path: str = "", bad: set[str] | None = None) -> tuple[dict, set[str]]:
+    """The values of `data` that have their field's type, typed, in the case's shape
+    (list items keep their index); `bad` collects the paths of the values left out."""
+    bad = set() if bad is None else bad
+    out: dict[str, Any] = {}
+    if not isinstance(data, dict):
+        bad.add(path or "(case)")
+        return out, bad
+    for name, shape in shapes(model).items():
+        if name not in data:
+            continue
+        value, here = data[name], f"{path}.{name}" if path else name
+        if shape.kind == "model":
+            if value is not None:
+                out[name] = lenient(value, shape.model, here, bad)[0]  # type: ignore[arg-type]
+        elif shape.kind in ("models", "scalars"):
+            if not isinstance(value, list):
+                bad.add(here)
+                continue
+            items = []
+            for i, item in enumerate(value):
+                if shape.kind == "models":
+                    items.append(lenient(item, shape.model, f"{here}[{i}]", bad)[0])  # type: ignore[arg-type]
+                else:
+                    items.append(_typed(shape.adapter, item, f"{here}[{i}]", bad))
+            out[name] = items
+        elif shape.kind == "table":
+            if not isinstance(value, dict):
+                bad.add(here)
+                continue
+            table = {}
+            for key, amount in value.items():
+                typed = _typed(shape.adapter, amount, f"{here}.{key}", bad)
+                if isinstance(key, str) and YEAR_KEY.fullmatch(key) and typed is not None:
+                    table[key] = typed
+                else:
+                    bad.add(f"{here}.{key}")
+            out[name] = table
+        else:
+            typed = _typed(shape.adapter, value, here, bad)
+            if typed is not None or value is None:
+                out[name] = typed
+    return out, bad
+
+
+def _typed(adapter: TypeAdapter | None, value: Any, path: str, bad: set[str]) -> Any:
+    assert adapter is not None
+    try:
+        return adapter.validate_python(value)
+    except ValidationError:
+        bad.add(path)
+        return None
+
+
+def walk(node: Any, model: type[BaseModel] = Case, path: str = "") -> Iterator[tuple[str, str, object]]:
+    """Yield (path, field name, value) for every scalar of a case (a model or the
+    lenient tree); a {year: money} table yields its keys as names."""
+    for name, shape in shapes(model).items():
+        value = _get(node, name)
+        here = f"{path}.{name}" if path else name
+        if value is None:
+            continue
+        if shape.kind == "model":
+            yield from walk(value, shape.model, here)  # type: ignore[arg-type]
+        elif shape.kind == "models":
+            for i, item in enumerate(value):
+                yield from walk(item, shape.model, f"{here}[{i}]")  # type: ignore[arg-type]
+        elif shape.kind == "scalars":
+            for i, item in enumerate(value):
+                yield f"{here}[{i}]", name, item
+        elif shape.kind == "table":
+            for key, amount in value.items():
+                yield here, key, amount
+        else:
+            yield here, name, value
+
+
+# --- the checks --------------------------------------------------------------------
+
+def structural_checks(case: Any, as_of: date | None, bad: frozenset[str] | set[str] = frozenset()) -> list[CaseError]:
+    """Ids, references, the space trio, repeated years, and (when `as_of` is known)
+    dates and years after it. `case` is a Case or the lenient tree; a check whose
+    input had the wrong type (a path in `bad`) is left to that value's own error."""
     errors: list[CaseError] = []
     seen: dict[str, str] = {}
+    ids: dict[str, set[str]] = {}
     for kind in ("persons", "enterprises", "agencies"):
-        for i, entity_id in enumerate(e.id for e in getattr(case, kind)):
+        ids[kind] = set()
+        for i, entity in enumerate(_get(case, kind) or []):
+            entity_id = _get(entity, "id")
+            if not isinstance(entity_id, str) or not entity_id:
+                continue
+            ids[kind].add(entity_id)
             path = f"{kind}[{i}].id"
             if entity_id in seen:
                 errors.append(CaseError(path, "id_duplicate", {"id": entity_id, "first": seen[entity_id]}))
             else:
                 seen[entity_id] = path
-    person_ids = {p.id for p in case.persons}
-    enterprise_ids = {e.id for e in case.enterprises}
-    for i, person in enumerate(case.persons):
-        if person.employer is not None and person.employer not in enterprise_ids:
-            errors.append(CaseError(f"persons[{i}].employer", "no_enterprise", {"id": person.employer}))
-    for i, ent in enumerate(case.enterprises):
-        for j, founder in enumerate(ent.founders):
-            if founder not in person_ids:
+    for i, person in enumerate(_get(case, "persons") or []):
+        employer = _get(person, "employer")
+        if isinstance(employer, str) and employer not in ids["enterprises"]:
+            errors.append(CaseError(f"persons[{i}].employer", "no_enterprise", {"id": employer}))
+    for i, ent in enumerate(_get(case, "enterprises") or []):
+        founders = [f for f in (_get(ent, "founders") or []) if isinstance(f, str)]
+        for j, founder in enumerate(_get(ent, "founders") or []):
+            if isinstance(founder, str) and founder not in ids["persons"]:
                 errors.append(CaseError(f"enterprises[{i}].founders[{j}]", "no_person", {"id": founder}))
-        if len(set(ent.founders)) != len(ent.founders):
+        if len(set(founders)) != len(founders):
             errors.append(CaseError(f"enterprises[{i}].founders", "founder_twice"))
-        if ent.space is not None:
-            trio = (ent.space.rented_area_m2, ent.space.monthly_rent_per_m2, ent.space.lease_start)
+        space = _get(ent, "space")
+        trio_paths = [f"enterprises[{i}].space.{n}" for n in ("rented_area_m2", "monthly_rent_per_m2", "lease_start")]
+        if space is not None and not bad.intersection(trio_paths):
+            trio = [_get(space, n) for n in ("rented_area_m2", "monthly_rent_per_m2", "lease_start")]
             if any(v is None for v in trio) and any(v is not None for v in trio):
                 errors.append(CaseError(f"enterprises[{i}].space", "space_trio"))
-        if ent.incubator is not None:
-            years = [y.year for y in ent.incubator.years]
+        incubator = _get(ent, "incubator")
+        if incubator is not None:
+            years = [_get(y, "year") for y in (_get(incubator, "years") or [])]
             for j, year in enumerate(years):
-                if year in years[:j]:
+                if isinstance(year, int) and year in years[:j]:
                     errors.append(CaseError(f"enterprises[{i}].incubator.years[{j}].year", "year_twice", {"year": str(year)}))
+    if as_of is None:
+        return errors
     for path, name, value in walk(case):
         if name == "as_of":
             continue
@@ -111,19 +259,24 @@ class Bound:
     high_inclusive: bool
     rule_file: str
 
+    def contains(self, value: Decimal) -> bool:
+        too_low = value < self.low or (value == self.low and not self.low_inclusive)
+        too_high = value > self.high or (value == self.high and not self.high_inclusive)
+        return not (too_low or too_high)
 
-def bound_checks(case: Case, bounds: list[Bound]) -> list[CaseError]:
+    @property
+    def range_text(self) -> str:
+        lo = "[" if self.low_inclusive else "("
+        hi = "]" if self.high_inclusive else ")"
+        return f"{lo}{self.low}, {self.high}{hi}"
+
+
+def bound_checks(case: Any, bounds: list[Bound]) -> list[CaseError]:
     errors = []
     for bound in bounds:
         for path, value in _resolve(case, bound.field.split(".")):
-            if not isinstance(value, Decimal):
-                continue
-            too_low = value < bound.low or (value == bound.low and not bound.low_inclusive)
-            too_high = value > bound.high or (value == bound.high and not bound.high_inclusive)
-            if too_low or too_high:
-                lo = "[" if bound.low_inclusive else "("
-                hi = "]" if bound.high_inclusive else ")"
-                errors.append(CaseError(path, "out_of_range", {"value": str(value), "range": f"{lo}{bound.low}, {bound.high}{hi}"}))
+            if isinstance(value, Decimal) and not bound.contains(value):
+                errors.append(CaseError(path, "out_of_range", {"value": str(value), "range": bound.range_text}))
     return errors
 
 
@@ -134,7 +287,7 @@ def _resolve(node: object, parts: list[str], path: str = "") -> Iterator[tuple[s
     head, rest = parts[0], parts[1:]
     many = head.endswith("[*]")
     name = head[:-3] if many else head
-    child = getattr(node, name, None)
+    child = _get(node, name)
     here = f"{path}.{name}" if path else name
     if child is None:
         return
@@ -143,3 +296,27 @@ def _resolve(node: object, parts: list[str], path: str = "") -> Iterator[tuple[s
             yield from _resolve(item, rest, f"{here}[{i}]")
     else:
         yield from _resolve(child, rest, here)
+
+
+def check_case(data: Any, bounds: list[Bound], as_of: date | None = None,
+               today: date | None = None) -> tuple[Case | None, date | None, list[CaseError]]:
+    """Validate a case in one pass: (the model or None, the effective as_of, every error).
+
+    The effective as_of is the override, else the case's, else today; when the case's
+    own as_of is of the wrong type and there is no override, dates are not compared."""
+    if isinstance(data, Case):
+        model: Case | None = data
+        tree: Any = data
+        errors: list[CaseError] = []
+        bad: set[str] = set()
+    else:
+        try:
+            model = Case.model_validate(data)
+            tree, errors, bad = model, [], set()
+        except ValidationError as exc:
+            model, errors = None, pydantic_errors(exc)
+            tree, bad = lenient(data)
+    case_as_of = _get(tree, "as_of")
+    effective = as_of or case_as_of or (None if "as_of" in bad else (today or date.today()))
+    errors += structural_checks(tree, effective, bad) + bound_checks(tree, bounds)
+    return (model if not errors else None), effective, errors

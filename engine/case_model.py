@@ -10,12 +10,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
 from .money import NotPlainDecimal, to_decimal
 
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only; matched whole
+YEAR_KEY = re.compile(r"(19|20|21)[0-9][0-9]")  # a key of a {year: money} table; ASCII: int() also reads full-width digits
 # A technical ceiling, not a policy figure: keeps fen within durable-rules' 64-bit ints.
 _MONEY_CEILING = Decimal("1e13")
 
@@ -94,15 +95,23 @@ def _text(value: object) -> str:
     return value
 
 
-Date = Annotated[date, BeforeValidator(_strict_date)]
-Money = Annotated[Decimal, BeforeValidator(_money)]
-Number = Annotated[Decimal, BeforeValidator(_number)]
-Count = Annotated[int, BeforeValidator(_count)]
-Flag = Annotated[bool, BeforeValidator(_flag)]
-Text = Annotated[str, BeforeValidator(_text)]
-Id = Annotated[str, BeforeValidator(_text), Field(min_length=1)]
-Year = Annotated[int, BeforeValidator(_count), Field(ge=1900, le=2200)]
-Months = Annotated[int, BeforeValidator(_count), Field(ge=1)]
+# The JSON Schema of each type (`xisai schema`): what a case file may write, not how
+# it is read (the validators above say that).
+_DATE_SCHEMA = {"type": "string", "format": "date", "pattern": _DATE_RE.pattern}
+_MONEY_SCHEMA = {"anyOf": [{"type": "number", "minimum": 0},
+                           {"type": "string", "pattern": r"^\d+(\.\d{1,2})?$"}]}
+_NUMBER_SCHEMA = {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": r"^\d+(\.\d+)?$"}]}
+
+Date = Annotated[date, BeforeValidator(_strict_date), WithJsonSchema(_DATE_SCHEMA)]
+Money = Annotated[Decimal, BeforeValidator(_money), WithJsonSchema(_MONEY_SCHEMA)]
+Number = Annotated[Decimal, BeforeValidator(_number), WithJsonSchema(_NUMBER_SCHEMA)]
+Count = Annotated[int, BeforeValidator(_count), WithJsonSchema({"type": "integer", "minimum": 0})]
+Flag = Annotated[bool, BeforeValidator(_flag), WithJsonSchema({"type": "boolean"})]
+Text = Annotated[str, BeforeValidator(_text), WithJsonSchema({"type": "string"})]
+Id = Annotated[str, BeforeValidator(_text), Field(min_length=1), WithJsonSchema({"type": "string", "minLength": 1})]
+Year = Annotated[int, BeforeValidator(_count), Field(ge=1900, le=2200),
+                 WithJsonSchema({"type": "integer", "minimum": 1900, "maximum": 2200})]
+Months = Annotated[int, BeforeValidator(_count), Field(ge=1), WithJsonSchema({"type": "integer", "minimum": 1})]
 
 Ownership = Literal["private", "state_owned", "collective", "foreign", "other"]
 
@@ -236,7 +245,7 @@ class Enterprise(Strict):
     @classmethod
     def _year_keys(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
         for key in value:
-            if not re.fullmatch(r"(19|20|21)[0-9][0-9]", key):  # ASCII: int() also reads full-width digits
+            if not YEAR_KEY.fullmatch(key):
                 raise _err("year_key", "key {key} must be a four-digit year", key=_shown(key))
         return value
 

@@ -8,9 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from .case_checks import CaseError, bound_checks, pydantic_errors, structural_checks
+from .case_checks import CaseError, check_case
 from .case_model import Case
 from .compiler import CompiledBook, compile_rulebook
 from .conditions import Assessment, FactIndex, Match, Outcome, assess
@@ -81,21 +79,12 @@ class Engine:
                 data = parse_case(case)
             except CaseInputError as exc:
                 return self._invalid("", exc.errors)
-        if isinstance(data, Case):
-            model = data
-        else:
-            if not isinstance(data, dict):
-                return self._invalid("", [CaseError("(case)", "not_object")])
-            try:
-                model = Case.model_validate(data)
-            except ValidationError as exc:
-                raw_id = data.get("case_id")
-                case_id = raw_id if isinstance(raw_id, str) else ""
-                return self._invalid(case_id, pydantic_errors(exc))
-        effective = as_of or model.as_of or today or date.today()
-        errors = structural_checks(model, effective) + bound_checks(model, self.book.bounds)
-        if errors:
-            return self._invalid(model.case_id, errors, effective)
+        if not isinstance(data, (Case, dict)):
+            return self._invalid("", [CaseError("(case)", "not_object")])
+        model, effective, errors = check_case(data, self.book.bounds, as_of, today)
+        if model is None or effective is None:
+            raw_id = data.get("case_id") if isinstance(data, dict) else data.case_id
+            return self._invalid(raw_id if isinstance(raw_id, str) else "", errors, effective)
         facts = self._facts.build(model)
         # Each enterprise may add one derived fact (talent_enterprise) in the second phase.
         if len(facts) + len(model.enterprises) > MAX_FACTS:

@@ -63,7 +63,16 @@ def error_message(code: str, params: dict[str, str], fallback: str, msgs: Messag
     """An input error's sentence: the catalog's (error.<code>), or, for a pydantic code
     the catalog does not know, pydantic's own English (`fallback`)."""
     key = f"error.{code}"
-    return msgs.t(key, **params) if msgs.has(key) else (fallback or code)
+    if not msgs.has(key):
+        return fallback or code
+    if params.get("choices"):  # an enumeration: its codes with their labels, e.g. 银行（bank）
+        field = params.get("field") or None
+        shown = []
+        for choice in params["choices"].split(","):
+            label = msgs.choice(choice, field)
+            shown.append(choice if label == choice else msgs.t("error.choice", label=label, code=choice))
+        params = {**params, "expected": msgs.t("value.list_separator").join(shown)}
+    return msgs.t(key, **params)
 
 
 class MissingMessage(KeyError):
@@ -88,6 +97,10 @@ class Messages:
         """One instance per locale and process (its caches are pure functions of input)."""
         return cls(locale)
 
+    @property
+    def ids(self) -> frozenset[str]:
+        return self._ids
+
     def has(self, key: str) -> bool:
         return key in self._ids
 
@@ -101,6 +114,15 @@ class Messages:
         if not texts:
             return ""
         return texts[self.lang].format(**values) if values else texts[self.lang]
+
+    def choice(self, code: str, field: str | None) -> str:
+        """An enumeration code's label for someone choosing or writing it: enum.<field>.<code>
+        (what decisions show), else choice.<field>.<code> (labels only the questionnaire,
+        the template and error messages show), else the code itself."""
+        for key in (f"enum.{field}.{code}", f"choice.{field}.{code}"):
+            if field and self.has(key):
+                return self.t(key)
+        return code
 
     # formats --------------------------------------------------------------------
     def money(self, amount: Decimal | str | None) -> str:

@@ -38,9 +38,9 @@ def test_usage_errors_stay_clicks_own():
 
 
 def test_a_directory_or_a_missing_file_is_a_plain_error(tmp_path):
-    directory = CliRunner().invoke(main, ["check", str(tmp_path)])
+    directory = CliRunner().invoke(main, ["check", str(tmp_path), "--lang", "en"])
     assert directory.exit_code == 2 and "is a directory" in directory.stderr
-    missing = CliRunner().invoke(main, ["check", str(tmp_path / "nope.json"), "--json"])
+    missing = CliRunner().invoke(main, ["check", str(tmp_path / "nope.json"), "--json", "--lang", "en"])
     assert missing.exit_code == 1 and missing.stderr.startswith("xisai: cannot read") and missing.stdout == ""
     for result in (directory, missing):
         assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)

@@ -5,14 +5,16 @@ from a catalog message or a rule file's own zh/en text; and a rule described for
 `xisai rules show`."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from string import Formatter
 from typing import Any
 
+from ..engine.formulas import FORMULAS
 from ..engine.formulas.base import param_text
 from ..engine.i18n import Messages
-from ..engine.rulebook import Condition, Parameter, Program, RuleBook
+from ..engine.rulebook import Condition, Parameter, Program, RuleBook, _window_years
 
 RANGE_OPS = ("between", "within", "within_years")
 
@@ -189,6 +191,9 @@ def _typed(found: Any) -> Any:
 # --- a rule, for `xisai rules show` --------------------------------------------------
 
 def describe_rule(program: Program, book: RuleBook, msgs: Messages) -> dict[str, Any]:
+    """A rule as the public reads it: its texts with the rule files' real values (the
+    policy window's dates, the months, the amounts), and plain words where a value
+    belongs to a case (a check's year, a qualifying date Q)."""
     out: dict[str, Any] = {"id": program.id, "title": msgs.text(program.title), "clause": program.clause}
     if program.reading:
         out["reading"] = msgs.text(program.reading)
@@ -198,44 +203,139 @@ def describe_rule(program: Program, book: RuleBook, msgs: Messages) -> dict[str,
         return out
     conditions = [msgs.text(p.text) for p in list(program.facts.values())[1:] if p.text]
     conditions += [requirement(c, c.value, msgs) for c in program.conditions if c.ref is None]
-    conditions += [msgs.text(c.text, expected=msgs.t("explain.ref", field=msgs.t(f"field.{program.facts[c.ref[0]].type}.{c.ref[1]}")))
-                   for c in program.conditions if c.ref is not None]
+    conditions += [rule_text(c.text, {}, msgs) for c in program.conditions if c.ref is not None]  # another fact's value
     out["conditions"] = conditions
-    out["checks"] = [msgs.text(t, **_blanks(t[msgs.lang])) for t in program.checks.values()]
-    if "kind" in program.formula:  # a definition has none: it only decides who qualifies
-        out["formula"] = msgs.t(f"formula.{program.formula['kind']}")
+    kind = FORMULAS.get(program.formula.get("kind", ""))
+    shown = {check: _static_values(sources, book, msgs) for check, sources in (kind.shows if kind else {}).items()}
+    out["checks"] = [rule_text(text, shown.get(check, {}), msgs) for check, text in program.checks.items()]
+    if kind is not None:  # a definition has none: it only decides who qualifies
+        out["formula"] = msgs.t(f"formula.{program.formula['kind']}", **_formula_values(program, book, kind.params, msgs))
     if program.trigger:
         alias, _, field = program.trigger.partition(".")
-        out["trigger"] = f"{program.facts[alias].type}.{field}"
-    names = list(program.parameters)
+        name = f"{program.facts[alias].type}.{field}"
+        out["trigger"] = msgs.t("rule.field", label=msgs.t(f"field.{name}"), name=name) if msgs.has(f"field.{name}") else name
+    label_fields = _label_fields(program)
     rows = []
-    for name in names:
-        rows.extend(_rows(book.parameter(program, name), msgs))
+    for name in program.parameters:
+        rows.extend(_rows(book.parameter(program, name), msgs, label_fields.get(name, ())))
     for c in program.conditions:
         if c.param and c.param not in program.parameters:
-            rows.extend(_rows(book.parameter(program, c.param), msgs))
+            rows.extend(_rows(book.parameter(program, c.param), msgs, label_fields.get(c.param, ())))
     for key in ("wage",):
         if key in program.formula:
-            rows.extend(_rows(book.tables[program.formula[key]], msgs))
+            rows.extend(_rows(book.tables[program.formula[key]], msgs, ()))
     out["parameters"] = rows
     return out
 
 
-def _blanks(text: str) -> dict[str, str]:
-    """Every placeholder of a check's text, shown as a blank (a year as Y): a rule
-    shown on its own has no case to fill them from."""
-    names = {name for _, name, _, _ in Formatter().parse(text) if name}
-    return {name: "Y" if name == "year" else "…" for name in names}
+_GROUP = re.compile(r"\s?[\uff08(][^\uff08\uff09()]*[\uff09)]")  # a parenthesis, full-width or not
 
 
-def _rows(parameter: Parameter, msgs: Messages) -> list[dict[str, str]]:
+def rule_text(texts: dict[str, str], values: dict[str, str], msgs: Messages) -> str:
+    """A rule file's text shown without a case: placeholders with a value in the rules are
+    filled; a parenthesis holding one that only a case can fill ("（当前：{found}）",
+    "（{expected}年）") is left out; any other such placeholder reads as plain words
+    (rule.blank.<name>: "某年度", "a year")."""
+    text = texts[msgs.lang]
+    missing = _placeholders(text) - set(values)
+    text = _GROUP.sub(lambda m: "" if any(f"{{{n}}}" in m.group(0) for n in missing) else m.group(0), text)
+    blanks = {n: msgs.t(f"rule.blank.{n}") if msgs.has(f"rule.blank.{n}") else msgs.t("rule.blank")
+              for n in _placeholders(text) - set(values)}
+    return text.format(**values, **blanks)
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in Formatter().parse(text) if name}
+
+
+def _static_values(sources: dict[str, str], book: RuleBook, msgs: Messages) -> dict[str, str]:
+    """A check's values that the rules fix (formula kinds declare them in `shows`)."""
+    start, end = book.general["policy_window"].only.value
+    first, last = _window_years((start, end))
+    known = {"window.start": msgs.date(start), "window.end": msgs.date(end),
+             "window.first_year": str(first), "window.last_year": str(last)}
+    return {name: known[source] for name, source in sources.items()}
+
+
+def _formula_values(program: Program, book: RuleBook, names: tuple[str, ...], msgs: Messages) -> dict[str, str]:
+    """The formula kind's parameters as read today (their latest row), for its description."""
+    values = {}
+    for name in names:
+        parameter = book.parameter(program, name)
+        value = parameter.values[-1].value
+        if isinstance(value, list) and all(isinstance(v, dict) for v in value):  # a schedule: (months, share) rows
+            values[name] = msgs.t("value.list_separator").join(
+                msgs.t("rule.schedule.first" if i == 0 else "rule.schedule.next",
+                       months=unit_value(msgs, row["months"], "months"), share=msgs.percent(row["waived"]))
+                for i, row in enumerate(value))
+        elif isinstance(value, Decimal):
+            values[name] = unit_value(msgs, value, parameter.unit)
+        else:
+            values[name] = param_text(value)
+    return values
+
+
+def _label_fields(program: Program) -> dict[str, tuple[str, ...]]:
+    """Per parameter, the case fields whose codes its entries are (for their labels):
+    the field a condition compares with it, or the field a formula picks an entry by."""
+    out: dict[str, tuple[str, ...]] = {}
+    for c in program.conditions:
+        if c.param:
+            out[c.param] = (c.field,)
+    key = program.formula.get("key")
+    if isinstance(key, str):
+        field = key.partition(".")[2]
+        for name, parameter in program.parameters.items():
+            if isinstance(parameter.values[-1].value, dict):
+                out.setdefault(name, (field, "level"))  # a table by the item's field, or by tier
+    return out
+
+
+def _label(msgs: Messages, code: str, fields: tuple[str, ...]) -> str:
+    for field in fields:
+        label = msgs.choice(code, field)
+        if label != code:
+            return msgs.t("error.choice", label=label, code=code)
+    return code
+
+
+def _name(msgs: Messages, code: str, fields: tuple[str, ...]) -> str:
+    """A code's label alone (a table's values: the key already shows its code)."""
+    for field in fields:
+        label = msgs.choice(code, field)
+        if label != code:
+            return label
+    return code
+
+
+def _rows(parameter: Parameter, msgs: Messages, fields: tuple[str, ...]) -> list[dict[str, str]]:
     rows = []
     for row in parameter.values:
-        value = param_text(row.value)
-        if parameter.unit not in ("list", "window") and not isinstance(row.value, (dict, list)):
-            value = param_value(msgs, str(row.value), parameter.unit)
+        value: Any = row.value
+        if parameter.unit == "window":
+            text = msgs.t("rule.window", start=msgs.date(value[0]), end=msgs.date(value[1]))
+        elif isinstance(value, dict):  # a table: one line per entry, codes as their labels
+            money = parameter.unit.startswith("CNY")
+            text = "\n".join(msgs.t("rule.entry", key=_label(msgs, k, fields),
+                                     value=msgs.money(v) if money and isinstance(v, Decimal) else _name(msgs, str(v), fields[1:] or fields))
+                             for k, v in value.items())
+        elif isinstance(value, list) and len(value) == 2 and all(isinstance(v, Decimal) for v in value):  # a range
+            text = msgs.t("rule.range", low=msgs.number(value[0]), high=msgs.number(value[1]))
+        elif isinstance(value, list) and fields and all(isinstance(v, str) for v in value):
+            text = msgs.t("value.list_separator").join(_label(msgs, v, fields) for v in value)
+        elif isinstance(value, list) and all(isinstance(v, dict) for v in value):
+            text = msgs.t("value.list_separator").join(
+                msgs.t("rule.schedule.first" if i == 0 else "rule.schedule.next",
+                       months=unit_value(msgs, r["months"], "months"), share=msgs.percent(r["waived"]))
+                for i, r in enumerate(value))
+        else:
+            text = param_text(value)
+            if parameter.unit not in ("list", "window") and not isinstance(value, (dict, list)):
+                text = param_value(msgs, str(value), parameter.unit)
         source = row.source
+        start = row.start.isoformat()
         if row.provisional:
             source = msgs.t("explain.provisional", text=source, note=msgs.text(row.note) or "")
-        rows.append({"name": f"{param_label(msgs, parameter.name)} ({parameter.name})", "from": row.start.isoformat(), "value": value, "source": source})
+            start = msgs.t("rule.provisional", start=start)
+        rows.append({"name": f"{param_label(msgs, parameter.name)} ({parameter.name})", "from": start, "value": text, "source": source})
     return rows

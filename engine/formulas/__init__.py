@@ -1,6 +1,7 @@
 """Formula kinds, by the name a rule file's [formula] kind gives."""
 from __future__ import annotations
 
+from ..facts import FactType
 from ..rulebook import Program, RuleBook, RuleError, _schema_with
 from . import awards, employment, enterprise, person  # noqa: F401  (registers the kinds)
 from .base import FORMULAS, Context, FormulaKind
@@ -40,6 +41,10 @@ def validate_formula(program: Program, book: RuleBook) -> None:
             book.parameter(program, name)
         except KeyError:
             raise RuleError(program.file, f"parameters.{name}", f"is required by formula kind {kind_name!r}") from None
+    for read in kind.reads:  # the kind's own declaration: a wrong one is the code's fault, said all the same
+        fact_type, _, field = read.rpartition(".")
+        if field not in schema.get(fact_type, FactType(fact_type)).fields:
+            raise RuleError(program.file, "formula.kind", f"formula kind {kind_name!r} reads {read!r}, which is no case field")
     for alias, fact_type in kind.aliases.items():
         if alias not in program.facts or program.facts[alias].type != fact_type:
             raise RuleError(program.file, f"facts.{alias}", f"formula kind {kind_name!r} needs alias {alias!r} of type {fact_type}")

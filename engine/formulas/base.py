@@ -191,6 +191,12 @@ class FormulaKind:
     texts: tuple[str, ...] = ()         # [formula] keys holding {zh, en} texts
     param_keys: tuple[str, ...] = ()    # [formula] keys naming a parameter file (e.g. wage)
     aliases: dict[str, str] = field(default_factory=dict)  # alias -> fact type the code reads
+    # Case fields the code reads beyond the [formula] values, as "fact type.field" (the
+    # items of the beneficiary it looks up itself); `xisai ask` asks for them.
+    reads: tuple[str, ...] = ()
+    # Per [[checks]] id, the placeholders whose value the rules fix, and where from
+    # (window.start/end: dates, window.first_year/last_year): `rules show` fills them in.
+    shows: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 FORMULAS: dict[str, FormulaKind] = {}

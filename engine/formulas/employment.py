@@ -8,7 +8,7 @@ from ..trace import Trace
 from .base import CASH, EXACT, Context, ParamUse, formula, month_starts
 
 
-@formula("internship", params=("share", "max_months"), param_keys=("wage",))
+@formula("internship", params=("share", "max_months"), param_keys=("wage",), reads=("interns.start", "interns.months"))
 def internship(ctx: Context, matched: list[Match]) -> None:
     """share x the minimum wage in force on each month's first day, for at most
     `max_months` months from the start month; one line per calendar year."""

@@ -29,7 +29,9 @@ def _first_day(ctx: Context, year: int):
 
 
 @formula("office_space", aliases={"te": "talent_enterprise"}, params=("min_area", "max_area", "months"),
-         texts=("benefit_in_kind",))
+         texts=("benefit_in_kind",),
+         reads=("space.approved_area_m2", "space.rented_area_m2", "space.monthly_rent_per_m2", "space.lease_start"),
+         shows={"trigger_in_window": {"low": "window.start", "high": "window.end"}})
 def office_space(ctx: Context, matched: list[Match]) -> None:
     """Area A = approved area, else the maximum. Renting: min(rented, A) x rent x months
     for `months` months from the later of lease start and Q; otherwise A m2 in kind
@@ -101,7 +103,8 @@ def rate_per_unit(ctx: Context, matched: list[Match]) -> None:
                 [] if approved is not None else [use])
 
 
-@formula("tax_reward", aliases={"te": "talent_enterprise"}, params=("share", "years"))
+@formula("tax_reward", aliases={"te": "talent_enterprise"}, params=("share", "years"),
+         reads=("retained_tax.year", "retained_tax.amount"))
 def tax_reward(ctx: Context, matched: list[Match]) -> None:
     """share x district-retained tax for Q's year and the years after it; a year
     without a figure is pending, a figure for another year is not counted."""
@@ -128,7 +131,9 @@ def tax_reward(ctx: Context, matched: list[Match]) -> None:
                 ctx.check(b, "year_outside", refused=False, item=fact["path"], year=year, low=first, high=last)
 
 
-@formula("loan_interest", params=("share", "cap", "years"))
+@formula("loan_interest", params=("share", "cap", "years"), reads=("loans.year", "loans.interest_paid"),
+         shows={"first_year_in_window": {"low": "window.first_year", "high": "window.last_year"},
+                "year_before_window": {"low": "window.first_year"}})
 def loan_interest(ctx: Context, matched: list[Match]) -> None:
     """Y0 = the first year with eligible interest that is neither before Q's year (the
     conditions) nor before the window's first whole year; earlier interest is refused

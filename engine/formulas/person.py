@@ -72,7 +72,8 @@ def rent_relief(ctx: Context, matched: list[Match]) -> None:
                     benefit="benefit", months=n)
 
 
-@formula("schooling", values=("executive",), texts=("benefit_executive", "benefit_staff"))
+@formula("schooling", values=("executive",), texts=("benefit_executive", "benefit_staff"),
+         shows={"as_of_in_window": {"low": "window.start", "high": "window.end"}})
 def schooling(ctx: Context, matched: list[Match]) -> None:
     """In kind with no value, triggered by the case date: executives' children follow
     the city-level enrolment policy, other staff's children enrol on residents' terms."""
