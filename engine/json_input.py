@@ -29,6 +29,9 @@ MAX_BYTES = 64 * 1024 * 1024
 
 # A JSON string (escapes included), a bracket, or a lone quote (an unterminated string).
 _TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},"]', re.DOTALL)
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_INNERMOST = re.compile(r"\[\]|\{\}")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 
@@ -53,7 +56,7 @@ def parse_case(text: str | bytes) -> Any:
     text = text.removeprefix("\ufeff")  # a byte-order mark some editors write
     if _SURROGATE.search(text):  # only a str handed to the API can carry these raw
         raise CaseInputError([CaseError(ROOT, "surrogate")])
-    if _max_depth(text) > MAX_DEPTH:
+    if _too_deep(text):
         raise CaseInputError([CaseError(_deep_path(text) or ROOT, "too_deep", {"limit": str(MAX_DEPTH)})])
     duplicates: list[bool] = []
 
@@ -98,8 +101,25 @@ class _Duplicated(dict):
 
 # --- nesting --------------------------------------------------------------------------
 
-def _max_depth(text: str) -> int:
-    """The deepest nesting of arrays and objects, without recursion (strings skipped)."""
+def _too_deep(text: str) -> bool:
+    """Whether arrays and objects nest deeper than MAX_DEPTH, without recursion."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False  # cannot nest deeper than it opens: small cases stop here
+    # Strings out, then only brackets; each pass of the regex (in C) takes out the
+    # innermost pairs, so a balanced text empties in as many passes as it is deep.
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    for _ in range(MAX_DEPTH):
+        inner = _INNERMOST.sub("", brackets)
+        if not inner:
+            return False
+        if inner == brackets:
+            return _scan_depth(text) > MAX_DEPTH  # unbalanced: how deep it got (json.loads will say why)
+        brackets = inner
+    return True
+
+
+def _scan_depth(text: str) -> int:
+    """The deepest nesting reached, token by token (strings skipped)."""
     depth = deepest = 0
     for m in _TOKEN.finditer(text):
         ch = text[m.start()]
