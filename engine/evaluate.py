@@ -21,7 +21,7 @@ from .i18n import Messages, error_message
 from .json_input import CaseInputError, parse_case
 from .matcher import MAX_FACTS
 from .money import fmt
-from .rulebook import ParamValue, Program, RuleBook, load_rulebook
+from .rulebook import Program, RuleBook, load_rulebook
 
 
 class EngineError(RuntimeError):
@@ -29,6 +29,9 @@ class EngineError(RuntimeError):
 
 
 def jsonable(value: Any) -> Any:
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value  # the commonest, as they are
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -49,6 +52,7 @@ class Engine:
         self._facts = FactBuilder(self.book.derived)
         self._definition = self.book.definitions["talent_enterprise"]
         self._order = {p.id: i for i, p in enumerate(self.book.programs)}  # display order of programs
+        self._row_flags_seen: dict[tuple[str, str, str], tuple[bool, bool]] = {}
         # Per program, the parameters its conditions read (window, lists), as part data.
         self._condition_params: dict[str, list[tuple[str, Data]]] = {}
         for program in self.book.programs:
@@ -250,19 +254,26 @@ class Engine:
         rows = [(u["name"], u["from"]) for part in parts for u in part["parameters"]]
         seen: set[tuple[str, str]] = set()
         for name, start in rows:  # each provisional row once, however many parts use it
-            if (name, start) not in seen and self._row(program, name, start).provisional:
+            if (name, start) not in seen and self._row_flags(program, name, start)[0]:
                 seen.add((name, start))
                 flags.append({"kind": "provisional", "parameter": name, "from": start})
-        for name, _ in rows:
+        for name, start in rows:
             flag = {"kind": "reading", "parameter": name}
-            if self.book.parameter(program, name).reading and flag not in flags:
+            if self._row_flags(program, name, start)[1] and flag not in flags:
                 flags.append(flag)
         if basis == MAXIMUM:
             flags.append({"kind": "maximum"})
         return flags
 
-    def _row(self, program: Program, name: str, start: str) -> ParamValue:
-        return next(r for r in self.book.parameter(program, name).values if r.start.isoformat() == start)
+    def _row_flags(self, program: Program, name: str, start: str) -> tuple[bool, bool]:
+        """(provisional, follows a reading) of the row of a parameter in force from `start`."""
+        key = (program.id, name, start)
+        found = self._row_flags_seen.get(key)
+        if found is None:
+            parameter = self.book.parameter(program, name)
+            row = next(r for r in parameter.values if r.start.isoformat() == start)
+            found = self._row_flags_seen[key] = (row.provisional, parameter.reading is not None)
+        return found
 
 
 def _field_name(program: Program, o: Outcome) -> str | None:
