@@ -12,6 +12,7 @@ from ..engine.evaluate import EngineError
 from ..engine.i18n import Messages
 from . import render
 from .ask import ask
+from .batch import batch
 from .guide import schema, template
 from .options import EXIT_ERROR, EXIT_INVALID, EXIT_OK, as_of_value, case_file_value, lang_option, rules_option
 from .options import load_engine as _engine
@@ -108,6 +109,7 @@ def rules_show(program_id: str, lang: str, rules_dir: Path | None) -> None:
 main.add_command(ask)
 main.add_command(schema)
 main.add_command(template)
+main.add_command(batch)
 
 if __name__ == "__main__":
     main()

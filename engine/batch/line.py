@@ -1,0 +1,101 @@
+"""One input line in, one output line out: the only place that decides what a line
+of DECISIONS.jsonl holds.
+
+An output line is the decision's dict (decision.to_dict()) plus `line`, the 1-based
+number of the input line, as canonical JSON: keys sorted, no spaces, UTF-8 kept
+(`ensure_ascii=False`). Every input line gives exactly one output line:
+
+- a case: the engine's decision (`ok` or `invalid`, errors with their case paths);
+- an empty line, or one longer than MAX_LINE_BYTES: `invalid`, code `empty_line`
+  or `line_too_long`;
+- a line the engine could not decide (EngineError, or any other exception), or one
+  that killed a worker process twice on its own: status `error` (an extension of the
+  floor's ok|invalid: the case is not known to be wrong, the engine failed), code
+  `engine_error` or `worker_crash`.
+
+Besides the text, each line gives its *tally*: the few floor fields the finance
+summary needs (status and payouts), so that the summary never re-reads the output.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from ..case_checks import CaseError
+from ..decision import Decision, ErrorItem
+from ..evaluate import Engine
+from ..i18n import Messages
+
+MAX_LINE_BYTES = 16 * 2**20
+STATUS_ERROR = "error"
+WHOLE_CASE = "(case)"
+
+# (program, year, kind, basis, beneficiary, amount or None)
+PayoutTally = tuple[str, int, str, str, str, str | None]
+# (status, payouts)
+Tally = tuple[str, tuple[PayoutTally, ...]]
+Result = tuple[str, Tally]  # (output line without its newline, tally)
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def evaluate_line(engine: Engine, raw: bytes | None, line_no: int, as_of: date | None, today: date) -> Result:
+    """The output line for one input line (`raw` without its newline; None when the
+    line was longer than MAX_LINE_BYTES and was skipped unread). Never raises for a
+    fault of the line or of the engine: that is a decision too."""
+    if raw is None:
+        data = problem_decision(engine.rules_version, "invalid", "line_too_long", {"limit": str(MAX_LINE_BYTES)})
+    elif not raw.strip():
+        data = problem_decision(engine.rules_version, "invalid", "empty_line")
+    else:
+        try:
+            data = engine.evaluate(raw, as_of=as_of, today=today).to_dict()
+        except Exception as exc:  # EngineError, or a bug: this line's report, never the end of the batch
+            detail = f"{type(exc).__name__}: {exc}"
+            data = problem_decision(engine.rules_version, STATUS_ERROR, "engine_error", {"detail": detail}, case_id_of(raw))
+    return finish(data, line_no)
+
+
+def crashed_line(rules_version: str, raw: bytes | None, line_no: int, how: str) -> Result:
+    """The line that killed a worker process twice, evaluated alone each time."""
+    data = problem_decision(rules_version, STATUS_ERROR, "worker_crash", {"how": how}, case_id_of(raw))
+    return finish(data, line_no)
+
+
+def finish(data: dict[str, Any], line_no: int) -> Result:
+    data["line"] = line_no
+    return dumps(data), tally_of(data)
+
+
+def problem_decision(rules_version: str, status: str, code: str, params: dict[str, str] | None = None,
+                     case_id: str = "") -> dict[str, Any]:
+    """A decision for a line the engine did not decide: the floor fields, one error."""
+    msgs = Messages.get(None)  # the engine's default language for messages, as for invalid cases
+    error = CaseError(WHOLE_CASE, code, params or {})
+    decision = Decision(case_id=case_id, status="invalid", rules_version=rules_version,
+                        errors=[ErrorItem(path=error.path, message=msgs.t(f"error.{code}", **error.params), code=code)])
+    data = decision.to_dict()
+    data["status"] = status
+    return data
+
+
+def case_id_of(raw: bytes | None) -> str:
+    """The case_id of a line, when it is a JSON object that has one."""
+    if not raw:
+        return ""
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return ""
+    value = data.get("case_id") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def tally_of(data: dict[str, Any]) -> Tally:
+    """What the summary needs of a decision: only fields of the decision floor."""
+    payouts = tuple((p["program"], int(p["year"]), p["kind"], p["basis"], p["beneficiary"], p["amount"])
+                    for p in data.get("payouts") or ())
+    return data["status"], payouts
