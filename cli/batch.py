@@ -41,13 +41,15 @@ def _lang(_ctx: Any, _param: Any, value: str | None) -> str:
               help="Lines sent to a worker at a time.")
 @click.option("--partition-lines", type=click.IntRange(1), default=20_000, show_default=True,
               help="Lines per partition with --dask.")
+@click.option("--sync-seconds", type=click.FloatRange(min=0), default=2.0, show_default=True,
+              help="How often the output is fsynced and the run record checkpointed.")
 @click.option("--lang", default="zh_CN", callback=_lang, show_default=True,
               help=f"Language of the table and the CSV headers: {', '.join(LOCALES)}.")
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
               default=None, help="A rules directory other than the shipped one.")
 def batch(input_file: str, output: str, as_of: datetime | None, workers: int | None, resume: bool,
           summary_csv: Path | None, summary_json: Path | None, progress_json: bool, quiet: bool, dask: str | None,
-          chunk_lines: int, partition_lines: int, lang: str, rules_dir: Path | None) -> None:
+          chunk_lines: int, partition_lines: int, sync_seconds: float, lang: str, rules_dir: Path | None) -> None:
     """Decide every case of a JSON Lines file, in input order.
 
     Exit 0 when every line is a valid case, 2 when some are invalid, 3 when the
@@ -57,7 +59,7 @@ def batch(input_file: str, output: str, as_of: datetime | None, workers: int | N
     msgs = Messages.get(lang)
     options = BatchOptions(input=input_file, output=output, as_of=as_of.date() if as_of else None, workers=workers,
                            chunk_lines=chunk_lines, resume=resume, rules_dir=rules_dir, dask=dask,
-                           partition_lines=partition_lines)
+                           partition_lines=partition_lines, sync_seconds=sync_seconds)
     terminal = sys.stderr.isatty() and not quiet
     console = report.stderr_console()
     bar = report.BarProgress(console, msgs) if terminal and not progress_json else None
@@ -68,6 +70,8 @@ def batch(input_file: str, output: str, as_of: datetime | None, workers: int | N
     except BatchError as exc:
         click.echo(f"xisai: {exc}", err=True)
         sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:  # a second Ctrl-C: stopped at once, the output is still resumable
+        sys.exit(EXIT_INTERRUPTED)
     _finish(outcome, summary_csv, summary_json, msgs, console if terminal else None, quiet)
     sys.exit(outcome.exit_code)
 

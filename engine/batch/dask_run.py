@@ -28,6 +28,10 @@ from .reader import InputChunk, Line
 from .worker import Settings
 
 
+class _Stopped(Exception):
+    """Ctrl-C while a partition is still running: the run ends before it."""
+
+
 def _identity() -> tuple[str, int]:
     return socket.gethostname(), os.getpid()
 
@@ -55,7 +59,7 @@ class DaskExecutor:
             raise BatchError("--dask needs the dask extra: pip install 'xisai[dask]'") from None
         try:
             self._client = Client(self._address, timeout="30s")
-        except (OSError, TimeoutError) as exc:
+        except Exception as exc:  # OSError, TimeoutError, ValueError for an address of another process...
             raise BatchError(f"cannot reach the Dask scheduler at {self._address}: {exc}") from None
         self._check_workers()
         self._parts_dir.mkdir(parents=True, exist_ok=True)
@@ -107,7 +111,10 @@ class DaskExecutor:
                         if index >= len(parts):
                             raise BatchError(f"the input changed while it was read: line {number} is in no partition")
                         self._submit_ahead(parts, index, ahead)
-                        cursor = self._open(parts[index])
+                        try:
+                            cursor = self._open(parts[index], should_stop)
+                        except _Stopped:
+                            return
                     item = next(cursor, None)
                     if item is None:  # this partition is done: its files have served
                         for path in part_paths(self._parts_dir, index):
@@ -135,17 +142,26 @@ class DaskExecutor:
                     pure=False, priority=-part.index)
             self._submitted_to += 1
 
-    def _open(self, part: Partition) -> Iterator[tuple[int, Result]]:
-        future = self._futures.pop(part.index, None)
+    def _open(self, part: Partition, should_stop: Callable[[], bool]) -> Iterator[tuple[int, Result]]:
+        future = self._futures.get(part.index)
         if future is not None:
             from distributed import KilledWorker
             try:
-                future.result()
+                while True:
+                    try:
+                        future.result(timeout=0.25)
+                        break
+                    except TimeoutError:
+                        if should_stop():
+                            raise _Stopped from None
+            except _Stopped:
+                raise
             except KilledWorker:
                 self.restarts += 1
                 run_partition_with(self._evaluate_locally, self._input, self._parts_dir, part)
             except Exception as exc:
                 raise BatchError(f"partition {part.index} failed on the Dask cluster: {type(exc).__name__}: {exc}") from exc
+            del self._futures[part.index]
         elif not is_done(self._parts_dir, part):
             run_partition_with(self._evaluate_locally, self._input, self._parts_dir, part)
         return read_part(self._parts_dir, part)

@@ -27,7 +27,7 @@ from ..decision import Decision, ErrorItem
 from ..evaluate import Engine
 from ..i18n import Messages
 
-MAX_LINE_BYTES = 16 * 2**20
+MAX_LINE_BYTES = 16_777_216  # 16 MiB
 STATUS_ERROR = "error"
 WHOLE_CASE = "(case)"
 

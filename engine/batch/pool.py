@@ -31,7 +31,7 @@ from .worker import Settings, worker_main
 # Stages of a task, in the order a dying task goes through them.
 CHUNK, CHUNK_AGAIN, ALONE, ALONE_AGAIN = range(4)
 _STARTUP_DEATHS = 3   # workers dying before they are ready, in a row: the pool gives up
-_TICK_S = 0.5
+_TICK_S = 0.25
 
 
 class PoolError(BatchError):
@@ -107,8 +107,8 @@ class WorkerPool:
     def run(self, chunks: Iterable[InputChunk], should_stop: Callable[[], bool] = lambda: False
             ) -> Iterator[tuple[InputChunk, list[Result]]]:
         """(chunk, its results in line order), chunk after chunk in input order.
-        When should_stop() turns true, no new chunk is started and the run ends
-        after the chunks already complete in order (the rest is dropped)."""
+        When should_stop() turns true, the run ends after the chunks already
+        complete in order; the others are dropped."""
         source = iter(chunks)
         exhausted = False
         waiting: deque[_Task] = deque()
@@ -137,8 +137,8 @@ class WorkerPool:
                 done = open_.pop(next_seq)
                 yield done.chunk, [done.results[n] for n, _ in done.chunk.lines]
                 next_seq += 1
-            if not open_ and (exhausted or stopping):
-                return
+            if stopping or (exhausted and not open_):
+                return  # when stopping, chunks still open are dropped: --resume decides them
             self._wait(open_, waiting)
 
     def _task(self, seq: int, lines: list[Line], stage: int) -> _Task:
