@@ -69,7 +69,7 @@ def test_recovery_keeps_the_complete_lines_in_sequence_and_cuts_the_rest(tail):
     assert (kept.lines, kept.offset) == (5, len(good))
     assert stream.getvalue() == good
     assert seen == [(i, f"c{i}") for i in range(1, 6)]
-    assert json.loads(kept.last_line or "")["line"] == 5
+    assert json.loads(kept.last_line or b"")["line"] == 5
 
 
 def test_recovery_from_a_checkpoint_reads_only_the_lines_after_it():
@@ -82,4 +82,4 @@ def test_recovery_from_a_checkpoint_reads_only_the_lines_after_it():
     kept = recover_output(stream, PlainLines(), 3, checkpoint, lambda n, d: seen.append(n))
     assert seen == [4, 5, 6] and kept.lines == 6
     nothing_after = recover_output(io.BytesIO(good), PlainLines(), 6, len(good), lambda n, d: None)
-    assert json.loads(nothing_after.last_line or "")["line"] == 6
+    assert json.loads(nothing_after.last_line or b"")["line"] == 6

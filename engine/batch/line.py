@@ -3,7 +3,7 @@ of DECISIONS.jsonl holds.
 
 An output line is the decision's dict (decision.to_dict()) plus `line`, the 1-based
 number of the input line, as canonical JSON: keys sorted, no spaces, UTF-8 kept
-(`ensure_ascii=False`). Every input line gives exactly one output line:
+(`ensure_ascii=False`), encoded in UTF-8. Every input line gives exactly one output line:
 
 - a case: the engine's decision (`ok` or `invalid`, errors with their case paths);
 - an empty line, or one longer than MAX_LINE_BYTES: `invalid`, code `empty_line`
@@ -13,7 +13,7 @@ number of the input line, as canonical JSON: keys sorted, no spaces, UTF-8 kept
   floor's ok|invalid: the case is not known to be wrong, the engine failed), code
   `engine_error` or `worker_crash`.
 
-Besides the text, each line gives its *tally*: the few floor fields the finance
+Besides the line, each gives its *tally*: the few floor fields the finance
 summary needs (status and payouts), so that the summary never re-reads the output.
 """
 from __future__ import annotations
@@ -35,7 +35,7 @@ WHOLE_CASE = "(case)"
 PayoutTally = tuple[str, int, str, str, str, str | None]
 # (status, payouts)
 Tally = tuple[str, tuple[PayoutTally, ...]]
-Result = tuple[str, Tally]  # (output line without its newline, tally)
+Result = tuple[bytes, Tally]  # (output line, UTF-8, without its newline; tally)
 
 
 def dumps(data: Any) -> str:
@@ -67,7 +67,7 @@ def crashed_line(rules_version: str, raw: bytes | None, line_no: int, how: str) 
 
 def finish(data: dict[str, Any], line_no: int) -> Result:
     data["line"] = line_no
-    return dumps(data), tally_of(data)
+    return dumps(data).encode("utf-8"), tally_of(data)  # encoded here, in the worker: the writer only writes
 
 
 def problem_decision(rules_version: str, status: str, code: str, params: dict[str, str] | None = None,

@@ -77,9 +77,9 @@ def write_part(parts_dir: Path, part: Partition, results: Iterator[tuple[int, Re
     decisions, tallies = part_paths(parts_dir, part.index)
     tmp_d, tmp_t = decisions.with_name(decisions.name + ".tmp"), tallies.with_name(tallies.name + ".tmp")
     count = 0
-    with open(tmp_d, "w", encoding="utf-8", newline="\n") as fd, open(tmp_t, "w", encoding="utf-8", newline="\n") as ft:
-        for number, (text, tally) in results:
-            fd.write(text + "\n")
+    with open(tmp_d, "wb") as fd, open(tmp_t, "w", encoding="utf-8", newline="\n") as ft:
+        for number, (line, tally) in results:
+            fd.write(line + b"\n")
             ft.write(dumps([number, tally[0], tally[1]]) + "\n")
             count += 1
         for fh in (fd, ft):
@@ -94,11 +94,11 @@ def write_part(parts_dir: Path, part: Partition, results: Iterator[tuple[int, Re
 
 def read_part(parts_dir: Path, part: Partition) -> Iterator[tuple[int, Result]]:
     decisions, tallies = part_paths(parts_dir, part.index)
-    with open(decisions, encoding="utf-8") as fd, open(tallies, encoding="utf-8") as ft:
-        for text, tally_line in zip(fd, ft, strict=True):
+    with open(decisions, "rb") as fd, open(tallies, encoding="utf-8") as ft:
+        for line, tally_line in zip(fd, ft, strict=True):
             number, status, payouts = json.loads(tally_line)
             tally: Tally = (status, tuple(tuple(p) for p in payouts))  # type: ignore[misc]
-            yield number, (text[:-1], tally)
+            yield number, (line[:-1], tally)
 
 
 def is_done(parts_dir: Path, part: Partition) -> bool:

@@ -185,12 +185,12 @@ def _run(opts: BatchOptions, book: RuleBook, record: RunRecord, start: _Start, o
     with _stop_on_signals() as stop, executor_cm as executor:
         progress(executor)
         for chunk, results in executor.run(reader.chunks(opts.chunk_lines), stop.is_set):
-            texts = []
-            for (number, _), (text, tally) in zip(chunk.lines, results, strict=True):
+            written = []
+            for (number, _), (line, tally) in zip(chunk.lines, results, strict=True):
                 summary.add(number, tally)
-                texts.append(text)
+                written.append(line)
             try:
-                writer.write(texts)
+                writer.write(written)
             except OSError as exc:
                 raise BatchError(f"cannot write {opts.output}: {exc.strerror}") from None
             last, input_bytes = chunk, chunk.end_offset

@@ -22,24 +22,24 @@ from typing import Any, BinaryIO, Protocol
 class LineTransform(Protocol):
     name: str  # recorded in the run record: a resume under another transform is refused
 
-    def apply(self, text: str) -> str: ...
+    def apply(self, line: bytes) -> bytes: ...
 
-    def recover(self, last_line: str | None) -> None: ...
+    def recover(self, last_line: bytes | None) -> None: ...
 
-    def unwrap(self, line: str) -> str: ...
+    def unwrap(self, line: bytes) -> bytes: ...
 
 
 class PlainLines:
     """The decision line, as it is."""
     name = "plain"
 
-    def apply(self, text: str) -> str:
-        return text
+    def apply(self, line: bytes) -> bytes:
+        return line
 
-    def recover(self, last_line: str | None) -> None:
+    def recover(self, last_line: bytes | None) -> None:
         return None
 
-    def unwrap(self, line: str) -> str:
+    def unwrap(self, line: bytes) -> bytes:
         return line
 
 
@@ -54,13 +54,14 @@ class OutputWriter:
         self._can_sync = can_sync
         self._synced_at = time.monotonic()
 
-    def write(self, texts: list[str]) -> None:
-        if not texts:
+    def write(self, lines: list[bytes]) -> None:
+        if not lines:
             return
-        data = ("\n".join(self._transform.apply(t) for t in texts) + "\n").encode("utf-8")
+        apply = self._transform.apply
+        data = b"\n".join([apply(line) for line in lines]) + b"\n"
         self._stream.write(data)
         self._stream.flush()
-        self.lines += len(texts)
+        self.lines += len(lines)
         self.offset += len(data)
 
     def sync_due(self) -> bool:
@@ -77,7 +78,7 @@ class OutputWriter:
 class Recovered:
     lines: int             # complete, well-formed lines kept
     offset: int            # bytes kept (the file is truncated there)
-    last_line: str | None  # the last line kept, for the transform's state
+    last_line: bytes | None  # the last line kept (no newline), for the transform's state
 
 
 def recover_output(stream: BinaryIO, transform: LineTransform, lines: int, offset: int,
@@ -90,13 +91,13 @@ def recover_output(stream: BinaryIO, transform: LineTransform, lines: int, offse
     after it are cut off. `on_line` sees each line kept after the checkpoint (the
     summary is rebuilt from them). The stream must be open for reading and writing."""
     stream.seek(offset)
-    last: str | None = None
+    last: bytes | None = None
     for raw in _lines(stream):
         if not raw.endswith(b"\n"):
             break
+        line = raw[:-1]
         try:
-            text = raw[:-1].decode("utf-8")
-            decision = json.loads(transform.unwrap(text))
+            decision = json.loads(transform.unwrap(line))
         except ValueError:
             break
         if not isinstance(decision, dict) or decision.get("line") != lines + 1:
@@ -104,7 +105,7 @@ def recover_output(stream: BinaryIO, transform: LineTransform, lines: int, offse
         on_line(lines + 1, decision)
         lines += 1
         offset += len(raw)
-        last = text
+        last = line
     if last is None and offset:
         last = _line_before(stream, offset)
     stream.seek(offset)
@@ -131,7 +132,7 @@ def _byte_at(stream: BinaryIO, offset: int) -> bytes:
     return stream.read(1)
 
 
-def _line_before(stream: BinaryIO, offset: int) -> str:
+def _line_before(stream: BinaryIO, offset: int) -> bytes:
     """The complete line whose newline is the byte at offset - 1, read backwards."""
     pos = offset - 1
     buf = b""
@@ -142,6 +143,6 @@ def _line_before(stream: BinaryIO, offset: int) -> str:
         pos -= step
         newline = buf.rfind(b"\n")
         if newline >= 0:
-            return buf[newline + 1:].decode("utf-8")
+            return buf[newline + 1:]
         if pos == 0:
-            return buf.decode("utf-8")
+            return buf
