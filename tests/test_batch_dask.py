@@ -3,10 +3,12 @@ give the bytes of one local worker; workers sharing a process are refused."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 
 import dask
 import pytest
-from batch_support import batch, case_id_at, standard_input
+from batch_support import batch, case_id_at, complete_lines, standard_input, start_batch, wait_for
 from distributed import LocalCluster
 
 from xisai.engine.batch.sidecar import sidecar_path
@@ -61,3 +63,25 @@ def test_workers_that_share_a_process_are_refused(clean, tmp_path, shape):
         done = batch(clean["input"], "-o", tmp_path / "x.jsonl", "--dask", cluster.scheduler_address)
     assert done.returncode == 1, done.stderr.decode()
     assert b"threads_per_worker=1" in done.stderr or b"process of its own" in done.stderr
+
+
+def test_kill_9_of_a_dask_run_then_resume_keeps_finished_partitions_and_the_bytes(clean, tmp_path, monkeypatch):
+    held = tmp_path / "held.pid"
+    monkeypatch.setenv("XISAI_TEST_HOLD_ON", f"{case_id_at(clean['lines'], 35)}:{held}")
+    out = tmp_path / "dask.jsonl"
+    parts = tmp_path / "dask.jsonl.parts"
+    with local_cluster(n_workers=2, threads_per_worker=1, processes=True) as cluster:
+        run = start_batch(clean["input"], "-o", out, "--dask", cluster.scheduler_address, "--partition-lines", "10",
+                          "--chunk-lines", "10", "--sync-seconds", "0")
+        wait_for(held.exists, what="a Dask worker to reach line 35")
+        wait_for(lambda: complete_lines(out) >= 30 and (parts / "000006.jsonl").exists(),
+                 what="partitions 0-2 written and later ones finished")
+        run.kill()
+        run.wait(timeout=30)
+        os.kill(int(held.read_text()), signal.SIGKILL)
+        kept = sorted(p.name for p in parts.glob("*.jsonl") if not p.name.endswith(".tally.jsonl"))
+        assert complete_lines(out) == 30 and "000006.jsonl" in kept
+        done = batch(clean["input"], "-o", out, "--resume", "--dask", cluster.scheduler_address)
+    assert done.returncode == 2, done.stderr.decode()
+    assert out.read_bytes() == clean["bytes"]
+    assert not parts.exists()

@@ -153,7 +153,7 @@ def _run(opts: BatchOptions, book: RuleBook, record: RunRecord, start: _Start, o
          summary: Summary, transform: LineTransform, on_progress: Callable[[Progress], None] | None) -> Outcome:
     reader, lines_kept, offset_kept, size = start.reader, start.lines, start.offset, record.input_size
     writer = OutputWriter(out, transform, lines_kept, offset_kept, opts.sync_seconds, can_sync=side is not None)
-    settings = Settings(str(opts.rules_dir) if opts.rules_dir else None, record.rules_version,
+    settings = Settings(str(opts.rules_dir.resolve()) if opts.rules_dir else None, record.rules_version,
                         date.fromisoformat(record.as_of) if record.as_of else None, date.fromisoformat(record.today))
     workers = opts.workers or os.cpu_count() or 1
     started = time.monotonic()
@@ -177,7 +177,7 @@ def _run(opts: BatchOptions, book: RuleBook, record: RunRecord, start: _Start, o
     if opts.dask:
         from .dask_run import DaskExecutor
         assert side is not None
-        executor_cm: Any = DaskExecutor(opts.dask, settings, Path(opts.input), _parts_dir(Path(opts.output)),
+        executor_cm: Any = DaskExecutor(opts.dask, settings, Path(opts.input).resolve(), _parts_dir(Path(opts.output).resolve()),
                                         record.partition_lines, lambda: WorkerPool(workers, settings))
     else:
         executor_cm = WorkerPool(workers, settings)
