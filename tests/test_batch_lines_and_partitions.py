@@ -1,19 +1,22 @@
-"""Reading input lines, cutting a file into partitions, and keeping what an
-interrupted run wrote: the pieces under `xisai batch`, in-process."""
+"""The pieces under `xisai batch`, in-process: the output line of an input line,
+reading input lines, cutting a file into partitions, keeping what an interrupted run
+wrote."""
 from __future__ import annotations
 
 import hashlib
 import io
 import json
+from datetime import date
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xisai.engine.batch.line import dumps
+from xisai.engine.batch.line import MAX_LINE_BYTES, dumps, evaluate_line
 from xisai.engine.batch.partition import plan, read_lines
 from xisai.engine.batch.reader import LineReader
 from xisai.engine.batch.writer import PlainLines, recover_output, usable_checkpoint
+from xisai.engine.evaluate import EngineError
 
 
 def test_lines_numbers_offsets_and_hash():
@@ -83,3 +86,28 @@ def test_recovery_from_a_checkpoint_reads_only_the_lines_after_it():
     assert seen == [4, 5, 6] and kept.lines == 6
     nothing_after = recover_output(io.BytesIO(good), PlainLines(), 6, len(good), lambda n, d: None)
     assert json.loads(nothing_after.last_line or b"")["line"] == 6
+
+
+class _FailingEngine:
+    """An engine whose rules fail on every case (as EngineError does on a rule fault)."""
+    rules_version = "sha256:test"
+
+    def evaluate(self, raw, as_of=None, today=None):
+        raise EngineError("enterprise.loan_interest (loan_interest.toml): no row in force on 2019-01-01")
+
+
+def test_a_line_the_engine_cannot_decide_is_an_error_decision_naming_it():
+    line, tally = evaluate_line(_FailingEngine(), b'{"case_id": "c-17", "persons": []}', 17, None, date(2025, 1, 1))  # type: ignore[arg-type]
+    decision = json.loads(line)
+    assert (decision["line"], decision["case_id"], decision["status"]) == (17, "c-17", "error")
+    assert decision["errors"][0]["code"] == "engine_error" and "loan_interest" in decision["errors"][0]["message"]
+    assert decision["rules_version"] == "sha256:test" and decision["payouts"] == []
+    assert tally == ("error", ())
+
+
+def test_empty_and_too_long_lines_are_invalid_decisions(engine):
+    empty = json.loads(evaluate_line(engine, b"  \r", 3, None, date(2025, 1, 1))[0])
+    too_long = json.loads(evaluate_line(engine, None, 4, None, date(2025, 1, 1))[0])
+    assert (empty["status"], empty["errors"][0]["code"], empty["line"]) == ("invalid", "empty_line", 3)
+    assert (too_long["status"], too_long["errors"][0]["code"], too_long["line"]) == ("invalid", "line_too_long", 4)
+    assert str(MAX_LINE_BYTES) in too_long["errors"][0]["message"]
