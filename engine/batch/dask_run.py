@@ -50,6 +50,8 @@ class DaskExecutor:
         self._client: Any = None
         self._futures: dict[int, Any] = {}
         self._pids: list[int] = []
+        self._workers = 0
+        self._submitted_to = 0
         self.restarts = 0          # partitions Dask gave up on, run locally instead
 
     def __enter__(self) -> DaskExecutor:

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from importlib import metadata
 from pathlib import Path
@@ -83,7 +83,6 @@ class Outcome:
     interrupted: bool
     restarts: int
     output: str
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
@@ -158,20 +157,19 @@ def _run(opts: BatchOptions, book: RuleBook, record: RunRecord, start: _Start, o
     workers = opts.workers or os.cpu_count() or 1
     started = time.monotonic()
     input_bytes = reader.offset
+    decided = (reader.offset, reader.digest())  # the input behind the output's complete lines
 
     def progress(executor: Executor, done: bool = False) -> None:
         if on_progress is not None:
             on_progress(Progress(writer.lines, summary.ok, summary.invalid, summary.error, lines_kept, input_bytes, size,
                                  time.monotonic() - started, executor.pids(), executor.restarts, done))
 
-    def checkpoint(chunk: InputChunk | None, complete: bool = False) -> None:
+    def checkpoint(complete: bool = False) -> None:
         writer.sync()
-        if side is None:
-            return
-        if chunk is not None:
-            record.checkpoint = Checkpoint(writer.lines, writer.offset, chunk.end_offset, chunk.digest, summary.to_state())
-        record.complete = complete
-        record.save(side)
+        if side is not None:
+            record.checkpoint = Checkpoint(writer.lines, writer.offset, decided[0], decided[1], summary.to_state())
+            record.complete = complete
+            record.save(side)
 
     executor: Executor
     if opts.dask:
@@ -181,7 +179,6 @@ def _run(opts: BatchOptions, book: RuleBook, record: RunRecord, start: _Start, o
                                         record.partition_lines, lambda: WorkerPool(workers, settings))
     else:
         executor_cm = WorkerPool(workers, settings)
-    last: InputChunk | None = None
     with _stop_on_signals() as stop, executor_cm as executor:
         progress(executor)
         for chunk, results in executor.run(reader.chunks(opts.chunk_lines), stop.is_set):
@@ -193,12 +190,13 @@ def _run(opts: BatchOptions, book: RuleBook, record: RunRecord, start: _Start, o
                 writer.write(written)
             except OSError as exc:
                 raise BatchError(f"cannot write {opts.output}: {exc.strerror}") from None
-            last, input_bytes = chunk, chunk.end_offset
+            decided = (chunk.end_offset, chunk.digest)
+            input_bytes = chunk.end_offset
             if writer.sync_due():
-                checkpoint(last)
+                checkpoint()
             progress(executor)
         interrupted = stop.is_set()
-        checkpoint(last, complete=not interrupted)
+        checkpoint(complete=not interrupted)
         progress(executor, done=True)
         restarts = executor.restarts
     if not interrupted and side is not None:
@@ -269,22 +267,11 @@ def _version() -> str:
         return "unknown"
 
 
-class _Stop:
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def is_set(self) -> bool:
-        return self._event.is_set()
-
-    def set(self) -> None:
-        self._event.set()
-
-
 @contextmanager
-def _stop_on_signals() -> Iterator[_Stop]:
+def _stop_on_signals() -> Iterator[threading.Event]:
     """Ctrl-C or SIGTERM: finish the chunks already decided, checkpoint, stop. A second
     one stops at once (the output stays resumable: --resume cuts a half-written line)."""
-    stop = _Stop()
+    stop = threading.Event()
     if threading.current_thread() is not threading.main_thread():
         yield stop
         return
