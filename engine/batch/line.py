@@ -1,9 +1,10 @@
 """One input line in, one output line out: the only place that decides what a line
 of DECISIONS.jsonl holds.
 
-An output line is the decision's dict (decision.to_dict()) plus `line`, the 1-based
-number of the input line, as canonical JSON: keys sorted, no spaces, UTF-8 kept
-(`ensure_ascii=False`), encoded in UTF-8. Every input line gives exactly one output line:
+An output line is the decision's data (decision format 2, language-neutral) plus
+`line`, the 1-based number of the input line, last; written as the decision's
+canonical text (decision.dumps: compact, UTF-8 as is, fields in format order), encoded
+in UTF-8. Every input line gives exactly one output line:
 
 - a case: the engine's decision (`ok` or `invalid`, errors with their case paths);
 - an empty line, or one longer than MAX_LINE_BYTES: `invalid`, code `empty_line`
@@ -22,10 +23,10 @@ import json
 from datetime import date
 from typing import Any
 
-from ..case_checks import CaseError
-from ..decision import Decision, ErrorItem
+from ..decision import decision_data
+from ..decision import dumps as decision_dumps
 from ..evaluate import Engine
-from ..i18n import Messages
+from ..i18n import Messages, error_message
 
 MAX_LINE_BYTES = 16_777_216  # 16 MiB
 STATUS_ERROR = "error"
@@ -38,8 +39,8 @@ Tally = tuple[str, tuple[PayoutTally, ...]]
 Result = tuple[bytes, Tally]  # (output line, UTF-8, without its newline; tally)
 
 
-def dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+def dumps(data: dict[str, Any]) -> str:
+    return decision_dumps(data)
 
 
 def evaluate_line(engine: Engine, raw: bytes | None, line_no: int, as_of: date | None, today: date) -> Result:
@@ -72,12 +73,12 @@ def finish(data: dict[str, Any], line_no: int) -> Result:
 
 def problem_decision(rules_version: str, status: str, code: str, params: dict[str, str] | None = None,
                      case_id: str = "") -> dict[str, Any]:
-    """A decision for a line the engine did not decide: the floor fields, one error."""
-    msgs = Messages.get(None)  # the engine's default language for messages, as for invalid cases
-    error = CaseError(WHOLE_CASE, code, params or {})
-    decision = Decision(case_id=case_id, status="invalid", rules_version=rules_version,
-                        errors=[ErrorItem(path=error.path, message=msgs.t(f"error.{code}", **error.params), code=code)])
-    data = decision.to_dict()
+    """A decision for a line the engine did not decide: the floor fields, one error
+    (its message in English, as the engine's; views render the code in any language)."""
+    values = params or {}
+    error = {"path": WHOLE_CASE, "code": code, "params": values,
+             "message": error_message(code, values, "", Messages.get("en"))}
+    data = decision_data(case_id, "invalid", rules_version, None, errors=[error])
     data["status"] = status
     return data
 

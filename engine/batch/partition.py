@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..evaluate import Engine
-from .line import Result, Tally, dumps
+from .line import Result, Tally
 from .reader import Line, LineReader
 from .worker import Settings, TestHooks, build_engine, evaluate_lines
 
@@ -80,7 +80,7 @@ def write_part(parts_dir: Path, part: Partition, results: Iterator[tuple[int, Re
     with open(tmp_d, "wb") as fd, open(tmp_t, "w", encoding="utf-8", newline="\n") as ft:
         for number, (line, tally) in results:
             fd.write(line + b"\n")
-            ft.write(dumps([number, tally[0], tally[1]]) + "\n")
+            ft.write(json.dumps([number, tally[0], tally[1]], ensure_ascii=False, separators=(",", ":")) + "\n")
             count += 1
         for fh in (fd, ft):
             fh.flush()
