@@ -40,7 +40,8 @@ from gen_cases import lines as case_lines
 from xisai.engine.case_model import Case
 from xisai.engine.conditions import FactIndex
 from xisai.engine.derivations import talent_enterprises
-from xisai.engine.evaluate import Engine, parse_case_text
+from xisai.engine.evaluate import Engine
+from xisai.engine.json_input import parse_case
 
 
 def write_input(path: Path, n: int) -> None:
@@ -161,7 +162,7 @@ def floor(source: Path, sample: int) -> dict[str, Any]:
             if len(models) >= sample:
                 break
             try:
-                model = Case.model_validate(parse_case_text(raw))
+                model = Case.model_validate(parse_case(raw))
             except Exception:
                 continue  # a broken line: never reaches the matcher
             if model.as_of is None:
