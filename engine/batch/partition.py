@@ -5,7 +5,7 @@ shared file system, or this process).
 Running a partition writes, in `parts_dir`, `NNNNNN.jsonl` (its decision lines, the
 same bytes the output gets) and `NNNNNN.tally.jsonl` (per line its number and tally,
 for the summary). Both are written under temporary names, fsynced, then renamed,
-decisions last: a partition whose decisions file exists is complete. The final output
+tallies first: a partition whose decisions file exists is complete. The final output
 is the partitions' decision lines in order, written by the one writer of the run.
 """
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,7 +76,10 @@ def read_lines(input_path: Path, part: Partition) -> Iterator[Line]:
 def write_part(parts_dir: Path, part: Partition, results: Iterator[tuple[int, Result]]) -> int:
     """Write a partition's files from (line number, result) pairs; returns the lines."""
     decisions, tallies = part_paths(parts_dir, part.index)
-    tmp_d, tmp_t = decisions.with_name(decisions.name + ".tmp"), tallies.with_name(tallies.name + ".tmp")
+    # A task of an earlier, dead client may still be writing the same partition: its own
+    # temporary names keep the two apart (both write the same bytes; a rename is atomic).
+    unique = f".{os.getpid()}.{uuid.uuid4().hex}.tmp"
+    tmp_d, tmp_t = decisions.with_name(decisions.name + unique), tallies.with_name(tallies.name + unique)
     count = 0
     with open(tmp_d, "wb") as fd, open(tmp_t, "w", encoding="utf-8", newline="\n") as ft:
         for number, (line, tally) in results:
