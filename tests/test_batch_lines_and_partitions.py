@@ -111,3 +111,10 @@ def test_empty_and_too_long_lines_are_invalid_decisions(engine):
     assert (empty["status"], empty["errors"][0]["code"], empty["line"]) == ("invalid", "empty_line", 3)
     assert (too_long["status"], too_long["errors"][0]["code"], too_long["line"]) == ("invalid", "line_too_long", 4)
     assert str(MAX_LINE_BYTES) in too_long["errors"][0]["message"]
+
+
+def test_chunks_end_early_when_their_lines_reach_the_byte_bound():
+    data = b"".join(b"%d" % i + b"x" * 99 + b"\n" for i in range(10))  # about 100 bytes a line
+    chunks = list(LineReader(io.BytesIO(data)).chunks(8, max_bytes=250))
+    assert [len(c.lines) for c in chunks] == [3, 3, 3, 1]
+    assert [n for c in chunks for n, _ in c.lines] == list(range(1, 11))

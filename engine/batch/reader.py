@@ -16,6 +16,7 @@ from .line import MAX_LINE_BYTES
 
 Line = tuple[int, bytes | None]  # (1-based line number, bytes without the newline, or None if too long)
 _SKIP_BLOCK = 2**20
+CHUNK_BYTES = 8 * 2**20
 
 
 @dataclass
@@ -74,11 +75,14 @@ class LineReader:
             if self.read() is None:
                 raise EOFError(f"the input has fewer lines than the {count} already decided")
 
-    def chunks(self, size: int) -> Iterator[InputChunk]:
+    def chunks(self, size: int, max_bytes: int = CHUNK_BYTES) -> Iterator[InputChunk]:
+        """Runs of `size` lines, or fewer when they reach `max_bytes` (big cases make
+        small chunks, so the chunks in flight stay small whatever the lines)."""
         seq = 0
         while True:
             lines: list[Line] = []
-            while len(lines) < size and (line := self.read()) is not None:
+            start = self.offset
+            while len(lines) < size and self.offset - start < max_bytes and (line := self.read()) is not None:
                 lines.append(line)
             if not lines:
                 return
