@@ -123,7 +123,8 @@ def run_batch(opts: BatchOptions, on_progress: Callable[[Progress], None] | None
             return _run(opts, book, record, _Start(LineReader(stream)), sys.stdout.buffer, None, Summary(), transform, on_progress)
         output = Path(opts.output)
         side = sidecar_path(output)
-        resuming = opts.resume and output.exists()
+        # an empty output with no record: the run died before its first line, start it again
+        resuming = opts.resume and output.exists() and (output.stat().st_size > 0 or side.exists())
         if resuming:
             record = _resumed_record(side, record, opts)
         try:
