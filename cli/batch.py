@@ -11,22 +11,32 @@ from typing import Any
 import click
 
 from ..engine.batch.errors import BatchError
-from ..engine.batch.runner import EXIT_ERROR, EXIT_INTERRUPTED, BatchOptions, Outcome, run_batch
-from ..engine.i18n import LOCALES, Messages, normalise_locale
+from ..engine.batch.runner import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_INVALID, BatchOptions, Outcome, run_batch
+from ..engine.i18n import Messages
 from . import batch_report as report
+from .options import lang_option, rules_option
 
 
-def _lang(_ctx: Any, _param: Any, value: str | None) -> str:
-    try:
-        return normalise_locale(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+class _BatchCommand(click.Command):
+    """Exit 2 means "some lines are invalid" for batch: a usage mistake exits 1 (click's
+    usage errors and the shared options' usage_exit both say 2 elsewhere)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            exc.exit_code = EXIT_ERROR  # type: ignore[misc]  # this one error, not the class
+            raise
+        except SystemExit as exc:
+            if exc.code == EXIT_INVALID:
+                raise SystemExit(EXIT_ERROR) from None
+            raise
 
 
-@click.command()
+@click.command(cls=_BatchCommand)
 @click.argument("input_file", metavar="INPUT.jsonl")
 @click.option("-o", "--output", required=True, metavar="DECISIONS.jsonl", help="Where the decisions go ('-': standard output).")
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
               help="Evaluate every case as of this date (YYYY-MM-DD) instead of its own.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Worker processes, one engine each (default: the number of cores).")
@@ -43,10 +53,8 @@ def _lang(_ctx: Any, _param: Any, value: str | None) -> str:
               help="Lines per partition with --dask.")
 @click.option("--sync-seconds", type=click.FloatRange(min=0), default=2.0, show_default=True,
               help="How often the output is fsynced and the run record checkpointed.")
-@click.option("--lang", default="zh_CN", callback=_lang, show_default=True,
-              help=f"Language of the table and the CSV headers: {', '.join(LOCALES)}.")
-@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              default=None, help="A rules directory other than the shipped one.")
+@lang_option
+@rules_option
 def batch(input_file: str, output: str, as_of: datetime | None, workers: int | None, resume: bool,
           summary_csv: Path | None, summary_json: Path | None, progress_json: bool, quiet: bool, dask: str | None,
           chunk_lines: int, partition_lines: int, sync_seconds: float, lang: str, rules_dir: Path | None) -> None:

@@ -159,7 +159,7 @@ def test_ctrl_c_stops_cleanly_and_resume_refuses_another_run(clean, tmp_path):
     assert out.read_bytes() == clean["bytes"]
 
 
-def test_an_input_that_is_only_valid_cases_exits_0(tmp_path, clean):
+def test_an_input_that_is_only_valid_cases_exits_0_and_usage_errors_exit_1(tmp_path, clean):
     source = tmp_path / "good.jsonl"
     source.write_bytes(b"\n".join(clean["lines"][:3]) + b"\n")
     done = batch(source, "-o", tmp_path / "good.out.jsonl", "--workers", "1")
@@ -167,3 +167,5 @@ def test_an_input_that_is_only_valid_cases_exits_0(tmp_path, clean):
     assert complete_lines(tmp_path / "good.out.jsonl") == 3
     missing = batch(tmp_path / "nope.jsonl", "-o", tmp_path / "x.jsonl")
     assert missing.returncode == 1 and b"cannot read" in missing.stderr
+    for usage in (["--workers", "0"], ["--as-of", "2024-13-01"], ["--lang", "fr"]):  # exit 2 would mean "invalid lines"
+        assert batch(source, "-o", tmp_path / "x.jsonl", *usage).returncode == 1
