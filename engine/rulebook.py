@@ -131,6 +131,7 @@ class Program:
     formula: dict[str, Any] = field(default_factory=dict)
     parameters: dict[str, Parameter] = field(default_factory=dict)
     bounds: list[Bound] = field(default_factory=list)
+    bound_units: dict[str, str] = field(default_factory=dict)  # bound field -> unit of its parameters
 
     @property
     def clause(self) -> dict[str, str]:
@@ -478,6 +479,9 @@ def _program(file: str, data: dict, stem: str, schema: dict[str, FactType], book
                 low=_bound(program, book, br, "low"), low_inclusive=br.get("low_inclusive", bool, required=False, default=True),
                 high=_bound(program, book, br, "high"), high_inclusive=br.get("high_inclusive", bool, required=False, default=True),
                 rule_file=file))
+            units = [book.parameter(program, v).unit for v in (raw.get("low"), raw.get("high")) if _is_param_name(v)]
+            if units:
+                program.bound_units[program.bounds[-1].field] = units[0]
             br.done()
     r.done()
     return program
@@ -565,9 +569,13 @@ def _typed(cr: _Reader, kind: str, v: Any) -> Any:
     return int(v) if kind == KIND_INT else v
 
 
+def _is_param_name(raw: Any) -> bool:
+    return isinstance(raw, str) and not raw.replace(".", "", 1).isdigit()
+
+
 def _bound(program: Program, book: RuleBook, br: _Reader, key: str) -> Decimal:
     raw = br.get(key, (str, int, float))
-    if isinstance(raw, str) and not raw.replace(".", "", 1).isdigit():
+    if _is_param_name(raw):
         try:
             return book.parameter(program, raw).only.value
         except KeyError:
