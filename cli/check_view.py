@@ -20,7 +20,6 @@ from ..engine.i18n import Messages
 from ..views.check_summary import Beneficiary, Grant, Miss, closest_first, full_working, summarise
 from .safe import literal
 
-
 DETAIL = len("  · ") + 2  # a grant's remarks, a refusal's reasons: under the title, past the bullet
 
 

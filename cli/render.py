@@ -1,12 +1,10 @@
-"""Rich rendering of decisions and rules; plain text when stdout is not a terminal."""
+"""Decisions and rules on the terminal (rich), or as plain text when stdout is not a terminal."""
 from __future__ import annotations
 
 import sys
 from typing import Any
 
-from rich import box
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from ..engine.i18n import Messages
@@ -14,18 +12,12 @@ from ..engine.rulebook import Program, RuleBook
 from ..views.explain import describe_rule
 from . import check_view
 
-WIDE = 100  # columns from which `rules show` lists its parameters as a table
-
 
 def console() -> Console:
     if sys.stdout.isatty():
         return Console()
-    # Piped: no colour, no box drawing, lines wide enough not to wrap.
+    # Piped: plain text, no colour, one statement to a line, never wrapped and never cut.
     return Console(no_color=True, highlight=False, width=200, soft_wrap=True)
-
-
-def _box():
-    return box.SIMPLE_HEAD if sys.stdout.isatty() else None
 
 
 def decision(dec: dict[str, Any], msgs: Messages, brief: bool = False, explain: bool | None = None,
@@ -40,19 +32,10 @@ def decision(dec: dict[str, Any], msgs: Messages, brief: bool = False, explain: 
 
 def rules_list(book: RuleBook, msgs: Messages, out: Console | None = None) -> None:
     out = out or console()
-    rules = book.programs + book.provisions + list(book.definitions.values())
-    if out.is_terminal and out.width >= WIDE:
-        table = Table(box=_box())
-        for col in ("id", "title", "section", "kind"):
-            table.add_column(msgs.t(f"cli.col.{col}"), overflow="fold")
-        for p in rules:
-            table.add_row(p.id, Text(msgs.text(p.title)), Text(p.clause_section), msgs.t(f"cli.rule_kind.{p.kind}"))
-        out.print(table)
-    else:  # below WIDE columns, and in files: one line per rule, wrapped, never cut
-        page = check_view.Page(out)
-        for p in rules:
-            page.line(check_view.joined(Text(p.id, style="bold"), f"  {msgs.text(p.title)} · {p.clause_section} · "
-                                        f"{msgs.t(f'cli.rule_kind.{p.kind}')}"), bullet="· ")
+    page = check_view.Page(out)  # one line per rule, wrapped, never cut
+    for p in book.programs + book.provisions + list(book.definitions.values()):
+        page.line(check_view.joined(Text(p.id, style="bold"), f"  {msgs.text(p.title)} · {p.clause_section} · "
+                                    f"{msgs.t(f'cli.rule_kind.{p.kind}')}"), bullet="· ")
     out.print(msgs.t("cli.rules_version", version=book.version))
 
 
@@ -68,8 +51,9 @@ def rule(program: Program, book: RuleBook, msgs: Messages, out: Console | None =
         out.print(Text(desc["applies"]))
     if desc.get("conditions"):
         out.print(Text(msgs.t("cli.conditions"), style="bold"))
+        page = check_view.Page(out)
         for c in desc["conditions"] + desc.get("checks", []):
-            out.print(Text(f"  · {c}"))
+            page.line(c, indent=2, bullet="· ")
     if desc.get("trigger"):
         out.print(Text(msgs.t("cli.trigger", field=desc["trigger"])))
     if desc.get("formula"):
@@ -82,16 +66,8 @@ def rule(program: Program, book: RuleBook, msgs: Messages, out: Console | None =
 
 
 def _parameters(out: Console, rows: list[dict[str, str]], msgs: Messages) -> None:
-    """Wrap, never cut: a table whose columns fold on a wide terminal; below WIDE
-    columns, and in files, one sentence per row."""
-    if out.is_terminal and out.width >= WIDE:
-        table = Table(title=msgs.t("cli.parameters"), box=_box(), title_justify="left")
-        for col in ("parameter", "from", "value", "source"):
-            table.add_column(msgs.t(f"cli.col.{col}"), overflow="fold")
-        for row in rows:
-            table.add_row(Text(row["name"]), row["from"], Text(row["value"]), Text(row["source"]))
-        out.print(table)
-        return
+    """One sentence per row, wrapped under its bullet, never cut (a table would fold a
+    cell's text between its neighbours' and cut what does not fit)."""
     page = check_view.Page(out)
     page.line(msgs.t("cli.parameters"), style="bold")
     for row in rows:
