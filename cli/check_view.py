@@ -78,6 +78,7 @@ def show(dec: dict[str, Any], msgs: Messages, out: Console, working: bool, hint:
     elif hint:
         page.blank()
         page.line(msgs.t("check.more"), style="dim")
+        page.line(msgs.t("check.more_command"), indent=2)
 
 
 # --- the summary ----------------------------------------------------------------------
@@ -117,26 +118,32 @@ def _remarks(grant: Grant, notes: list[dict[str, Any]], msgs: Messages) -> list[
     return out + [n["message"] for n in notes if n["program"] == grant.program]
 
 
-def _overall(dec: dict[str, Any], msgs: Messages) -> str:
+def _overall(dec: dict[str, Any], msgs: Messages) -> list[str]:
     totals = dec["totals"]
     cash = msgs.money(totals["cash"])
     if Decimal(totals["cash"]) >= 10000:  # 256.83万 reads faster than ¥2,568,300.50
         cash = msgs.t("cli.money_with_short", money=cash, short=msgs.money_short(Decimal(totals["cash"])))
-    text = msgs.t("check.overall", cash=cash, exact=msgs.money(totals["cash_exact"]))
+    lines = [msgs.t("check.overall", cash=cash, exact=msgs.money(totals["cash_exact"]))]
     if any(line["kind"] == "in_kind" for line in dec["payouts"]):
-        text += msgs.t("check.total.separator") + msgs.t("check.overall_in_kind", value=msgs.money(totals["in_kind_value"]))
-    return text
+        lines.append(msgs.t("check.overall_in_kind", value=msgs.money(totals["in_kind_value"])))
+    return lines
 
 
 def _summary(page: Page, dec: dict[str, Any], people: list[Beneficiary], msgs: Messages) -> None:
     page.line(msgs.t("check.granted"), style="bold")
-    page.line(_overall(dec, msgs), indent=2)
+    for line in _overall(dec, msgs):
+        page.line(line, indent=2)
     granted = [b for b in people if b.grants]
     rows = [(b, g) for b in granted for g in b.grants]
     title_w = max(cell_len(g.title) for _, g in rows)
     years_w = max(cell_len(years_text(g.years, msgs)) for _, g in rows)
     amount_w = max(cell_len(amount_text(g, msgs)) for _, g in rows)
-    aligned = 4 + title_w + years_w + amount_w + 4 <= page.out.width or page.plain
+    marks_w = max((cell_len("  " + "  ".join(m for m, _ in marks(g, msgs))) for _, g in rows if marks(g, msgs)), default=0)
+    # Figures in columns when they fit (in a file they always do); what the figure is
+    # ("maximum", "in kind") beside it if that fits too, else on the line below.
+    row_w = len("  · ") + title_w + years_w + amount_w + 4
+    aligned = page.plain or row_w <= page.out.width
+    marks_inline = page.plain or row_w + marks_w <= page.out.width
     for b in granted:
         page.line(joined(literal(b.id, "bold cyan"), " · ", Text(total_text(b, msgs), style="bold")))
         for g in b.grants:
@@ -147,9 +154,12 @@ def _summary(page: Page, dec: dict[str, Any], people: list[Beneficiary], msgs: M
             else:
                 row = f"{g.title}  {years}  {amount}"
             text = Text(row)
-            for mark, style in marks(g, msgs):
-                text.append("  " + mark, style=style)
+            if marks_inline:
+                for mark, style in marks(g, msgs):
+                    text.append("  " + mark, style=style)
             page.line(text, indent=2, bullet="· ")
+            if not marks_inline and marks(g, msgs):
+                page.line(joined(*(Text(m + "  ", style=st) for m, st in marks(g, msgs))), indent=DETAIL)
             for remark in _remarks(g, b.notes, msgs):
                 page.line(remark, indent=DETAIL)
 

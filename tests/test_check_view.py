@@ -148,7 +148,7 @@ def test_the_summary_of_the_full_application(engine):
     assert blocks["P2"][0].startswith("P2 · 合计：实物折算 ¥54,000.00")
     assert re.match(r"  · 职工子女入学 +2025年 +实物$", blocks["P2"][-1].rstrip())
     assert "现金合计 ¥2,568,300.50（256.83万），其中确定额 ¥2,226,300.50" in output
-    assert "完整计算过程（" in output and "通用规定" not in output  # on a terminal: the working on request
+    assert "xisai check --explain" in output and "通用规定" not in output  # on a terminal: the working on request
 
 
 def test_fill_indices():
