@@ -44,14 +44,14 @@ def rule(program: Program, book: RuleBook, msgs: Messages, out: Console | None =
     desc = describe_rule(program, book, msgs)
     out.print(Text(f"{desc['title']}  ({program.id})", style="bold"))
     out.print(Text(f"{msgs.t('cli.clause')}: {desc['clause']['section']}"))
-    out.print(Text("  " + msgs.t("cli.quote", text=desc["clause"]["text"])))
+    page = check_view.Page(out)
+    page.line(msgs.t("cli.quote", text=desc["clause"]["text"]), indent=2)
     if desc.get("reading"):
-        out.print(Text(f"{msgs.t('cli.reading')}: {desc['reading']}", style="yellow"))
+        page.line(f"{msgs.t('cli.reading')}: {desc['reading']}", style="yellow")
     if desc.get("applies"):
         out.print(Text(desc["applies"]))
     if desc.get("conditions"):
         out.print(Text(msgs.t("cli.conditions"), style="bold"))
-        page = check_view.Page(out)
         for c in desc["conditions"] + desc.get("checks", []):
             page.line(c, indent=2, bullet="· ")
     if desc.get("trigger"):
@@ -66,10 +66,18 @@ def rule(program: Program, book: RuleBook, msgs: Messages, out: Console | None =
 
 
 def _parameters(out: Console, rows: list[dict[str, str]], msgs: Messages) -> None:
-    """One sentence per row, wrapped under its bullet, never cut (a table would fold a
-    cell's text between its neighbours' and cut what does not fit)."""
+    """One entry per row, wrapped under its bullet, never cut (a table would fold a
+    cell's text between its neighbours' and cut what does not fit): the value beside
+    the name, or, for a table of values (tiers, levels), one line per entry below it."""
     page = check_view.Page(out)
     page.line(msgs.t("cli.parameters"), style="bold")
     for row in rows:
-        page.line(msgs.t("explain.parameter_plain", name=row["name"], value=row["value"], start=row["from"],
-                         source=row["source"]), indent=2, bullet="· ")
+        lines = row["value"].split("\n")
+        if len(lines) == 1:
+            page.line(msgs.t("cli.param.head", name=row["name"], value=row["value"], start=row["from"]),
+                      indent=2, bullet="· ")
+        else:
+            page.line(msgs.t("cli.param.head_table", name=row["name"], start=row["from"]), indent=2, bullet="· ")
+            for line in lines:
+                page.line(line, indent=check_view.DETAIL)
+        page.line(msgs.t("cli.param.source", source=row["source"]), indent=check_view.DETAIL, style="dim")

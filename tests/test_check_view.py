@@ -263,5 +263,6 @@ def test_rules_show_and_list_wrap_without_cutting(engine, lang, width):
         render.rule(program, engine.book, msgs, out=out)
         shown = squeezed(buffer.getvalue())
         for row in describe_rule(program, engine.book, msgs).get("parameters", []):
-            for text in (row["name"], row["value"], row["source"]):
+            for text in (row["name"], *row["value"].split("\n"), row["source"]):
                 assert squeezed(text) in shown, text
+        assert "\\n" not in buffer.getvalue()  # a table of values is lines, not an escaped newline

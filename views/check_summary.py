@@ -139,41 +139,43 @@ def _line_statements(line: Data) -> tuple[list[str], list[tuple[str, bool]], lis
     return conditions, parameters, [f["text"] for f in line["explanation"]["flags"]]
 
 
-def full_working(dec: Data) -> FullWorking:
-    groups: dict[tuple[str, str], list[Data]] = {}
-    for line in dec["payouts"]:
-        groups.setdefault((line["program"], line["beneficiary"]), []).append(line)
-
-    # A statement is general when it comes from general.toml (a parameter, or a reading
-    # of one) or when two programs or more say it (the policy window's reading).
+def general_statements(dec: Data) -> list[str]:
+    """What the working says once, before the programs: a general.toml parameter (the
+    policy window, the talent categories) and a reading of one, and any parameter or
+    reading that two programs or more say."""
     said_by: dict[str, set[str]] = {}
-    general_params: list[str] = []
+    from_general: list[str] = []
     general_names = {p["name"] for line in dec["payouts"] for part in line["parts"] for p in part["parameters"]
                      if p.get("file") == GENERAL_FILE}
-    general_flags: list[str] = []
+    general_readings: list[str] = []
     for line in dec["payouts"]:
-        _, parameters, _ = _line_statements(line)
-        for sentence, general in parameters:
+        for sentence, is_general in _line_statements(line)[1]:
             said_by.setdefault(sentence, set()).add(line["program"])
-            if general and sentence not in general_params:
-                general_params.append(sentence)
+            if is_general and sentence not in from_general:
+                from_general.append(sentence)
         for f in line["explanation"]["flags"]:
             said_by.setdefault(f["text"], set()).add(line["program"])
-            if f.get("parameter") in general_names and f["text"] not in general_flags:
-                general_flags.append(f["text"])
+            if f.get("parameter") in general_names and f["text"] not in general_readings:
+                general_readings.append(f["text"])
     for x in dec["ineligible"]:
         for f in x["flags"]:
             said_by.setdefault(f["text"], set()).add(x["program"])
     shared = [s for s, programs in said_by.items() if len(programs) > 1]
-    general = general_params + [s for s in shared if s not in general_params and s not in general_flags]
-    general += [s for s in general_flags if s not in general]
-    said = set(general)
+    out = from_general + [s for s in shared if s not in from_general and s not in general_readings]
+    return out + [s for s in general_readings if s not in out]
 
+
+def full_working(dec: Data) -> FullWorking:
+    general = general_statements(dec)
+    said = set(general)
+    groups: dict[tuple[str, str], list[Data]] = {}
+    for line in dec["payouts"]:
+        groups.setdefault((line["program"], line["beneficiary"]), []).append(line)
     programs: list[Working] = []
     for (_, beneficiary), lines in groups.items():
         years: list[tuple[str, list[str]]] = []
         conditions: list[str] = []
-        parameters: list[str] = []
+        parameter_sentences: list[str] = []
         flags: list[str] = []
         parts = [(line, part) for line in lines for part in line["explanation"]["parts"]]
         # What every year grants in kind ("may buy the apartment at cost") is said once,
@@ -187,17 +189,16 @@ def full_working(dec: Data) -> FullWorking:
         for line in lines:
             c, p, f = _line_statements(line)
             conditions += c
-            parameters += [s for s, _ in p]
+            parameter_sentences += [s for s, _ in p]
             flags += f
-        statements = [s for s in dict.fromkeys(every_year + conditions + parameters + flags) if s not in general]
-        said.update(statements)  # a refusal does not repeat a reading its program's lines gave
+        statements = [s for s in dict.fromkeys(every_year + conditions + parameter_sentences + flags) if s not in said]
         programs.append(Working(lines[0]["title"], beneficiary, years, statements, lines[0]["explanation"]["clause"]))
-
+    told = said.union(*(w.statements for w in programs))  # a refusal does not repeat a reading its program's lines gave
     refusals: list[tuple[Miss, str, list[str]]] = []
     for b in summarise(dec):
         for m in b.misses:
-            readings = [t for t in dict.fromkeys(m.flags) if t not in said]
-            said.update(readings)
+            readings = [t for t in dict.fromkeys(m.flags) if t not in told]
+            told.update(readings)
             if readings:
                 refusals.append((m, b.id, readings))
     return FullWorking(general, programs, refusals)
