@@ -46,11 +46,13 @@ def main() -> None:
 @click.argument("case_file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
 @click.option("--as-of", "as_of", help="Evaluate as of this date (YYYY-MM-DD) instead of the case's.")
-@click.option("--explain/--brief", "explain", default=True, show_default=True,
-              help="With each line's computation, conditions, parameters and clause, or lines and totals only.")
+@click.option("--explain/--brief", "explain", default=None,
+              help="The summary and near misses, then the full working (each line's computation, conditions, "
+                   "parameters and clause), or the summary and near misses only. Default: the working only "
+                   "when the output is not a terminal.")
 @lang_option
 @rules_option
-def check(case_file: Path, as_json: bool, as_of: str | None, explain: bool, lang: str, rules_dir: Path | None) -> None:
+def check(case_file: Path, as_json: bool, as_of: str | None, explain: bool | None, lang: str, rules_dir: Path | None) -> None:
     """Evaluate one case file (JSON). Exit 0 valid, 2 invalid, 1 any other error."""
     msgs = Messages.get(lang)
     case_file_value(case_file, msgs)
@@ -73,7 +75,7 @@ def check(case_file: Path, as_json: bool, as_of: str | None, explain: bool, lang
     if as_json:
         click.echo(decision.to_json(indent=2))
     else:
-        render.decision(decision.render(lang), Messages.get(lang), brief=not explain)
+        render.decision(decision.render(lang), Messages.get(lang), brief=explain is False, explain=explain)
     sys.exit(EXIT_OK if decision.status == "ok" else EXIT_INVALID)
 
 

@@ -64,6 +64,9 @@ class Parameter:
     file: str
     reading: dict[str, str] | None = None
     title: dict[str, str] | None = None
+    # For whoever edits the rule file ("extending it is a one-line change here"): kept
+    # with the rule, never rendered for the public.
+    note_for_maintainers: dict[str, str] | None = None
 
     def at(self, day: date) -> ParamValue:
         found = None
@@ -118,6 +121,7 @@ class Program:
     file: str
     reading: dict[str, str] | None = None
     applies: dict[str, str] | None = None
+    note_for_maintainers: dict[str, str] | None = None  # never rendered (see Parameter)
     beneficiary: str = ""
     candidate: str = ""
     trigger: str = ""
@@ -127,6 +131,7 @@ class Program:
     formula: dict[str, Any] = field(default_factory=dict)
     parameters: dict[str, Parameter] = field(default_factory=dict)
     bounds: list[Bound] = field(default_factory=list)
+    bound_units: dict[str, str] = field(default_factory=dict)  # bound field -> unit of its parameters
 
     @property
     def clause(self) -> dict[str, str]:
@@ -260,6 +265,7 @@ def _value(file: str, key: str, raw: Any) -> Any:
 def _parameter(file: str, name: str, r: _Reader, with_id: bool = False) -> Parameter:
     unit = r.get("unit", str)
     reading = r.text_optional("reading")
+    maintainers = r.text_optional("note_for_maintainers")
     title = r.text("title") if with_id else None
     rows = r.get("values", list)
     if not rows:
@@ -285,7 +291,8 @@ def _parameter(file: str, name: str, r: _Reader, with_id: bool = False) -> Param
         if values and start <= values[-1].start:
             raise vr.fail("from", "dates must increase from row to row")
         values.append(ParamValue(start, value, source, provisional, note))
-    return Parameter(name, unit, tuple(values), file, reading, title)
+    r.done()  # a misspelt key (say `note_for_maintainer`) fails here rather than vanish
+    return Parameter(name, unit, tuple(values), file, reading, title, maintainers)
 
 
 def _window_years(window: tuple[date, date]) -> tuple[int, int]:
@@ -402,7 +409,8 @@ def _program(file: str, data: dict, stem: str, schema: dict[str, FactType], book
     program = Program(
         id=pid, kind=kind, order=r.get("order", int, required=kind != "definition", default=0),
         title=r.text("title"), clause_section=clause.get("section", str), clause_text=clause.get("text", str),
-        file=file, reading=r.text_optional("reading"), applies=r.text("applies") if kind == "provision" else r.text_optional("applies"))
+        file=file, reading=r.text_optional("reading"), applies=r.text("applies") if kind == "provision" else r.text_optional("applies"),
+        note_for_maintainers=r.text_optional("note_for_maintainers"))
     clause.done()
     if kind == "provision":
         r.done()
@@ -471,6 +479,9 @@ def _program(file: str, data: dict, stem: str, schema: dict[str, FactType], book
                 low=_bound(program, book, br, "low"), low_inclusive=br.get("low_inclusive", bool, required=False, default=True),
                 high=_bound(program, book, br, "high"), high_inclusive=br.get("high_inclusive", bool, required=False, default=True),
                 rule_file=file))
+            units = [book.parameter(program, v).unit for v in (raw.get("low"), raw.get("high")) if _is_param_name(v)]
+            if units:
+                program.bound_units[program.bounds[-1].field] = units[0]
             br.done()
     r.done()
     return program
@@ -558,9 +569,13 @@ def _typed(cr: _Reader, kind: str, v: Any) -> Any:
     return int(v) if kind == KIND_INT else v
 
 
+def _is_param_name(raw: Any) -> bool:
+    return isinstance(raw, str) and not raw.replace(".", "", 1).isdigit()
+
+
 def _bound(program: Program, book: RuleBook, br: _Reader, key: str) -> Decimal:
     raw = br.get(key, (str, int, float))
-    if isinstance(raw, str) and not raw.replace(".", "", 1).isdigit():
+    if _is_param_name(raw):
         try:
             return book.parameter(program, raw).only.value
         except KeyError:

@@ -34,10 +34,21 @@ def old_rules() -> Engine:
     return Engine(Path(__file__).parent / "fixtures" / "rules-26049fb")
 
 
+def _without_additions(rendered: dict) -> dict:
+    """The rendered decision without what views gained after format 1 (issue 9): a
+    maximum line's `approved` figures and a refusal's `because` sentences."""
+    for line in rendered["payouts"]:
+        line.pop("approved", None)
+    for refusal in rendered["ineligible"]:
+        for u in refusal["unmet"]:
+            u.pop("because", None)
+    return rendered
+
+
 @pytest.mark.parametrize("row", ROWS, ids=[f"{r['source']}-{r['lang']}" for r in ROWS])
 def test_rendering_a_stored_decision_gives_the_text_of_format_1(old_rules, row):
     stored = json.loads(old_rules.evaluate(row["case"]).to_json())  # as a batch writes it and a reader reads it back
-    rendered = render_decision(stored, old_rules.book, row["lang"])
+    rendered = _without_additions(render_decision(stored, old_rules.book, row["lang"]))
     want = dict(row["decision"])
     assert rendered.pop("format_version") == "2" and want.pop("format_version") == "1"
     assert rendered == want

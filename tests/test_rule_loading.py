@@ -63,6 +63,8 @@ CASES = [
     ("general.toml", 'end = 2025-12-31', 'end = 2020-12-31', "parameters.policy_window.values[0].end"),
     ("parameters/minimum_wage.toml", '{ from = 2021-09-01', '{ from = 2016-09-01', "values[1].from"),
     ("programs/employment.youth_internship.toml", 'type = "interns"', 'type = "trainees"', "facts.intern.type"),
+    ("general.toml", 'note_for_maintainers.zh', 'note_for_maintainers.de', "parameters.policy_window.note_for_maintainers.zh"),
+    ("programs/talent.living_allowance.toml", 'unit = "CNY/month"', 'unit = "CNY/month"\nread = 1', "parameters.max_rate.read"),
 ]
 
 
@@ -140,3 +142,9 @@ def test_a_parameter_with_no_row_in_force_is_a_clear_engine_error(rules):
     result = CliRunner().invoke(main, ["check", str(ROOT / "cases" / "16-full-application.json"), "--rules", str(rules)])
     assert result.exit_code == 1
     assert "talent.housing_subsidy" in result.output and "no value in force on 2022-05-01" in result.output
+
+
+def test_a_note_for_maintainers_is_kept_with_its_rule(engine):
+    window = engine.book.general["policy_window"]
+    assert "end" in window.note_for_maintainers["zh"] and "end" in window.note_for_maintainers["en"]
+    assert "修改" not in window.reading["zh"] and "change" not in window.reading["en"]  # the public's text

@@ -6,6 +6,7 @@ and error, its message. It reads only the decision's data and the rules it was m
 under (the book), so a decision read back from JSON renders exactly as when made."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from ..engine.facts import KIND_DATE, KIND_INT, KIND_MONEY, KIND_NUMBER
 from ..engine.i18n import Messages, error_message
 from ..engine.rulebook import Condition, Program, RuleBook
-from .explain import _typed, explain_line, flag_text, requirement
+from .explain import _typed, explain_line, flag_text, requirement, unit_value
 
 Data = dict[str, Any]
 
@@ -29,6 +30,14 @@ def typed(value: Any, kind: str | None) -> Any:
     if kind == KIND_INT and isinstance(value, str) and value.isdigit():
         return int(value)
     return value
+
+
+def fill_indices(pattern: str, item: str) -> str:
+    """A rule file's path pattern with the list indices of a case item:
+    ("enterprises[*].space.approved_area_m2", "enterprises[2].space") gives
+    "enterprises[2].space.approved_area_m2"; a `[*]` the item does not reach stays."""
+    indices = iter(re.findall(r"\[(\d+)\]", item))
+    return re.sub(r"\[\*\]", lambda m: f"[{next(indices, '*')}]", pattern)
 
 
 class _Renderer:
@@ -68,12 +77,16 @@ class _Renderer:
         if cond is None:  # a fact the rule needs was not found
             needed = self.join_text(program, u["condition"])
             if "because" in u:
-                definition = self.book.definitions["talent_enterprise"]
-                because = [self.reason(definition, b) for b in u["because"]]
+                because = self.because(u)
                 return msgs.t("reason.missing_because", requirement=needed, because=msgs.t("value.reason_separator").join(because))
             return msgs.t("reason.missing", requirement=needed)
         return msgs.t("reason.unmet", requirement=requirement(cond, self.expected(cond, u), msgs),
                       actual=msgs.value(typed(u["found"], cond.kind), cond.kind, cond.field))
+
+    def because(self, u: Data) -> list[str]:
+        """Why an enterprise is not a talent enterprise: the definition's unmet conditions."""
+        definition = self.book.definitions["talent_enterprise"]
+        return [self.reason(definition, b) for b in u["because"]]
 
     def check_text(self, program: Program, check: str, values: Data) -> str:
         return self.msgs.text(program.checks[check], **{k: self.msgs.value(_typed(v)) for k, v in values.items()})
@@ -107,14 +120,34 @@ class _Renderer:
     def payout(self, line: Data) -> Data:
         program = self.program(line["program"])
         parts = [self.part(program, line["year"], p) for p in line["parts"]]
-        return {"program": line["program"], "beneficiary": line["beneficiary"], "year": line["year"], "kind": line["kind"],
-                "amount": line["amount"], "basis": line["basis"], "title": self.msgs.text(program.title), "parts": parts,
-                "explanation": explain_line(parts, line["flags"], program, self.book, self.msgs)}
+        out = {"program": line["program"], "beneficiary": line["beneficiary"], "year": line["year"], "kind": line["kind"],
+               "amount": line["amount"], "basis": line["basis"], "title": self.msgs.text(program.title), "parts": parts,
+               "explanation": explain_line(parts, line["flags"], program, self.book, self.msgs)}
+        if line["basis"] == "maximum":
+            out["approved"] = self.approved(program, [p["item"] for p in line["parts"]])
+        return out
+
+    def approved(self, program: Program, items: list[str]) -> list[Data]:
+        """What would make a maximum line exact: each approved figure the rule file bounds,
+        where it goes in this case (the line's item, e.g. persons[0].talent.approved_monthly_allowance)
+        and the range it may take."""
+        msgs = self.msgs
+        out: list[Data] = []
+        for bound in program.bounds:
+            unit = program.bound_units.get(bound.field)
+            low, high = (unit_value(msgs, v, unit) for v in (bound.low, bound.high))
+            shape = ("i" if bound.low_inclusive else "e") + ("i" if bound.high_inclusive else "e")
+            figure = msgs.t(f"field.{'.'.join(bound.field.replace('[*]', '').split('.')[-2:])}")
+            paths = dict.fromkeys(fill_indices(bound.field, item) for joined in items for item in joined.split(";"))
+            out.extend({"field": bound.field, "path": path, "figure": figure,
+                        "range": msgs.t(f"range.{shape}", low=low, high=high)} for path in paths)
+        return out
 
     def ineligible(self, x: Data) -> Data:
         program = self.program(x["program"])
         unmet = [{"condition": u["condition"], "reason": self.reason(program, u), "found": u["found"],
-                  "field": u.get("field")} for u in x["unmet"]]
+                  "field": u.get("field"), **({"because": self.because(u)} if "because" in u else {})}
+                 for u in x["unmet"]]
         flags = [{**f, "text": flag_text(f, program, self.book, self.msgs)} for f in x["flags"]]
         return {"program": x["program"], "beneficiary": x["beneficiary"], "reasons": [u["reason"] for u in unmet],
                 "item": x["item"], "title": self.msgs.text(program.title), "unmet": unmet, "flags": flags,
