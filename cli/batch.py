@@ -99,7 +99,7 @@ def _finish(outcome: Outcome, summary_csv: Path | None, summary_json: Path | Non
         click.echo(f"xisai: cannot write the summary: {exc.strerror}", err=True)
         sys.exit(EXIT_ERROR)
     if console is not None:
-        console.print(report.table(outcome.summary, outcome.book, msgs))
+        console.print(report.summary_view(outcome.summary, outcome.book, msgs, console.width))
         for key, lines in (("batch.count.first_invalid", outcome.summary.first_invalid),
                            ("batch.count.first_error", outcome.summary.first_error)):
             if lines:

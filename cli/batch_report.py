@@ -13,9 +13,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from ..engine.batch.runner import Outcome
 from ..engine.batch.runner import Progress as RunProgress
@@ -136,17 +137,49 @@ def write_json(path: Path, outcome: Outcome) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
+TABLE_WIDTH = 150  # below it, the summary is a list: a figure for finance is never cut
+
+
+def summary_view(summary: Summary, book: RuleBook, msgs: Messages, width: int) -> Table | Group:
+    """The finance summary for a terminal of `width` columns: a table when it fits,
+    else a list (a line per program, then per year each figure with its name)."""
+    return table(summary, book, msgs) if width >= TABLE_WIDTH else listing(summary, book, msgs)
+
+
+def _cells(row: list[Any], msgs: Messages) -> list[str]:
+    return [msgs.money(v) if isinstance(v, Decimal) else (f"{v:,}" if isinstance(v, int) and j != 2 else str(v))
+            for j, v in enumerate(row)]
+
+
+def _caption(summary: Summary, msgs: Messages) -> str:
+    return "   ".join(f"{label} {value:,}" for label, value in counts(summary, msgs))
+
+
 def table(summary: Summary, book: RuleBook, msgs: Messages) -> Table:
-    caption = "   ".join(f"{label} {value:,}" for label, value in counts(summary, msgs))
-    out = Table(title=msgs.t("batch.summary.title"), caption=caption)
+    out = Table(title=msgs.t("batch.summary.title"), caption=_caption(summary, msgs))
     for i, h in enumerate(headers(msgs)):
-        out.add_column(h, justify="left" if i < 2 else "right")
+        out.add_column(h, justify="left" if i < 2 else "right", overflow="fold")
     rows = summary_rows(summary, book, msgs)
     for i, row in enumerate(rows):
-        cells = [msgs.money(v) if isinstance(v, Decimal) else (f"{v:,}" if isinstance(v, int) and j != 2 else str(v))
-                 for j, v in enumerate(row)]
-        out.add_row(*cells, end_section=i == len(rows) - 2)
+        out.add_row(*_cells(row, msgs), end_section=i == len(rows) - 2)
     return out
+
+
+def listing(summary: Summary, book: RuleBook, msgs: Messages) -> Group:
+    names = headers(msgs)
+    lines: list[Text] = [Text(msgs.t("batch.summary.title"), style="bold")]
+    last = None
+    for row in summary_rows(summary, book, msgs):
+        cells = _cells(row, msgs)
+        if row[0] != last:
+            lines.append(Text(f"{cells[1]} ({cells[0]})" if cells[0] else cells[1], style="bold"))
+            last = row[0]
+        # A figure of nought is left out (cash in-kind programs, in kind for cash ones); the cash total stays.
+        figures = " · ".join(f"{name} {value}" for name, value, raw, column in zip(names[3:], cells[3:], row[3:], COLUMNS[3:], strict=True)
+                             if raw or column == "cash_total")
+        lines.append(Text(f"  {cells[2]}  {figures}" if cells[2] else f"  {figures}"))
+    lines.append(Text(_caption(summary, msgs)))
+    return Group(*lines)
 
 
 def _plain(value: object) -> str:

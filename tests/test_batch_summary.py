@@ -105,3 +105,24 @@ def test_formula_cells_are_neutralised_in_the_written_csv(tmp_path):
     programs = {r[0] for r in rows[1:] if r}
     assert programs >= {"'" + p for p in hostile}
     assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for r in rows for cell in r)
+
+
+@pytest.mark.parametrize("width", [80, 120, 200])
+def test_the_terminal_summary_cuts_no_figure(run, width):
+    """Finance reads the totals off the screen: at any width every amount is whole."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from xisai.cli.batch_report import summary_view
+
+    book = load_rulebook()
+    summary = Summary()  # rebuilt from the decision lines, as the run did
+    for d in run["decisions"]:
+        summary.add(d["line"], tally_of(d))
+    out = StringIO()
+    Console(file=out, width=width, color_system=None).print(summary_view(summary, book, Messages.get("en"), width))
+    text = out.getvalue()
+    assert "…" not in text and max(len(line) for line in text.splitlines()) <= width
+    flat = "".join(text.split())
+    assert "".join(Messages.get("en").money(Decimal(run["json"]["total"]["cash_total"])).split()) in flat
