@@ -7,8 +7,6 @@ wrong type already has its error), so an applicant sees every error at once."""
 from __future__ import annotations
 
 import re
-import types
-import typing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,6 +17,7 @@ from typing import Annotated, Any, get_args, get_origin
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .case_model import YEAR_KEY, Case
+from .facts import bare_type
 
 
 @dataclass(frozen=True)
@@ -72,18 +71,6 @@ class Shape:
     kind: str                      # "model" | "models" | "scalars" | "table" | "scalar"
     model: type[BaseModel] | None = None
     adapter: TypeAdapter | None = None
-
-
-def bare_type(annotation: Any) -> Any:
-    """A field's type without Optional and Annotated."""
-    while True:
-        origin = get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            annotation = next(a for a in get_args(annotation) if a is not type(None))
-        else:
-            return annotation
 
 
 @cache
@@ -167,29 +154,6 @@ def _typed(adapter: TypeAdapter | None, value: Any, path: str, bad: set[str]) ->
         return None
 
 
-def walk(node: Any, model: type[BaseModel] = Case, path: str = "") -> Iterator[tuple[str, str, object]]:
-    """Yield (path, field name, value) for every scalar of a case (a model or the
-    lenient tree); a {year: money} table yields its keys as names."""
-    for name, shape in shapes(model).items():
-        value = _get(node, name)
-        here = f"{path}.{name}" if path else name
-        if value is None:
-            continue
-        if shape.kind == "model":
-            yield from walk(value, shape.model, here)  # type: ignore[arg-type]
-        elif shape.kind == "models":
-            for i, item in enumerate(value):
-                yield from walk(item, shape.model, f"{here}[{i}]")  # type: ignore[arg-type]
-        elif shape.kind == "scalars":
-            for i, item in enumerate(value):
-                yield f"{here}[{i}]", name, item
-        elif shape.kind == "table":
-            for key, amount in value.items():
-                yield here, key, amount
-        else:
-            yield here, name, value
-
-
 @cache
 def _dated_fields(model: type[BaseModel]) -> list[tuple[str, Shape]]:
     """The fields of a model that hold (or lead to) a date or a year; as_of excepted."""
@@ -205,8 +169,8 @@ def _dated_fields(model: type[BaseModel]) -> list[tuple[str, Shape]]:
 
 
 def _dated(node: Any, model: type[BaseModel] = Case, path: str = "") -> Iterator[tuple[str, str, object]]:
-    """Like `walk`, only the values a date check reads: dates, years and the year keys
-    of a {year: money} table (the hot path of every valid case reads no more)."""
+    """The values a date check reads, with their paths: dates, years and the year
+    keys of a {year: money} table (the hot path of every valid case reads no more)."""
     for name, shape in _dated_fields(model):
         value = _get(node, name)
         if value is None:

@@ -39,15 +39,14 @@ def sub_type(type_name: str, name: str) -> str:
     return name if type_name in ENTITY_FACT.values() else f"{type_name}.{name}"
 
 
-def _unwrap(annotation: Any) -> Any:
-    """Strip Optional/Annotated to the bare type."""
+def bare_type(annotation: Any) -> Any:
+    """A field's type without Optional and Annotated."""
     while True:
         origin = get_origin(annotation)
         if origin is typing.Annotated:
             annotation = get_args(annotation)[0]
         elif origin in (typing.Union, types.UnionType):
-            args = [a for a in get_args(annotation) if a is not type(None)]
-            annotation = args[0]
+            annotation = next(a for a in get_args(annotation) if a is not type(None))
         else:
             return annotation
 
@@ -65,7 +64,7 @@ def _is_money(annotation: Any, metadata: list | None = None) -> bool:
 def _scalar_kind(annotation: Any, metadata: list | None = None) -> str | None:
     if _is_money(annotation, metadata):
         return KIND_MONEY
-    bare = _unwrap(annotation)
+    bare = bare_type(annotation)
     if get_origin(bare) is typing.Literal:
         return KIND_TEXT
     return {date: KIND_DATE, Decimal: KIND_NUMBER, int: KIND_INT, bool: KIND_BOOL, str: KIND_TEXT}.get(bare)
@@ -83,7 +82,7 @@ def _schema() -> dict[str, FactType]:
     def visit(model: type[BaseModel], type_name: str) -> None:
         ft = out.setdefault(type_name, FactType(type_name, dict(BASE_KINDS)))
         for name, info in model.model_fields.items():
-            bare = _unwrap(info.annotation)
+            bare = bare_type(info.annotation)
             kind = _scalar_kind(info.annotation, info.metadata)
             if kind is not None:
                 ft.fields[name] = kind
@@ -91,7 +90,7 @@ def _schema() -> dict[str, FactType]:
                 ft.fields[f"has_{name}"] = KIND_BOOL
                 visit(bare, sub_type(type_name, name))
             elif get_origin(bare) is list:
-                item = _unwrap(get_args(bare)[0])
+                item = bare_type(get_args(bare)[0])
                 ft.fields[f"n_{name}"] = KIND_INT
                 sub = sub_type(type_name, name)
                 if isinstance(item, type) and issubclass(item, BaseModel):

@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .answers import read_bool, read_choice, read_date, read_int, read_number
-from .case_checks import CaseError, check_case, shapes
+from .case_checks import CaseError, check_case, loc_to_path, shapes
 from .case_model import YEAR_KEY, Case
 from .facts import KIND_BOOL, KIND_DATE, KIND_INT, KIND_MONEY, KIND_NUMBER
 from .i18n import LOCALES, Messages
@@ -131,7 +131,7 @@ class Interview:
                 yield from self._children(self.forms[group], entity, (group, i), Section(self.forms[group].type, entity["id"]))
 
     def _fields(self, node: Node, data: dict, keys: tuple, section: Section) -> Generator[Question, str, None]:
-        path = _path(keys)
+        path = loc_to_path(keys)
         specs = [s for s in self.relevance.ordered(node) if s.kind != ID and f"{path}.{s.name}" not in self.answered]
         targets: dict[str, tuple[str, ...]] = {}
         for spec in specs:  # first what needs no question: later relevance may depend on it
@@ -154,7 +154,7 @@ class Interview:
                                    keys + (spec.name,), section)
 
     def _children(self, node: Node, data: dict, keys: tuple, section: Section) -> Generator[Question, str, None]:
-        path = _path(keys)
+        path = loc_to_path(keys)
         for child in node.children:
             here = f"{path}.{child.name}"
             label = f"field.{node.type}.{child.name}"
@@ -179,7 +179,7 @@ class Interview:
             self.done.add(here)
 
     def _object(self, child: Child, data: dict, keys: tuple, label: str, section: Section) -> Generator[Question, str, None]:
-        here = _path(keys + (child.name,))
+        here = loc_to_path(keys + (child.name,))
         problems: tuple[CaseError, ...] = ()
         while (yield from self._yes_no(HAS, here, label, section, problems=problems)):
             data[child.name] = {}
@@ -196,7 +196,7 @@ class Interview:
 
     def _table(self, child: Child, data: dict, keys: tuple, label: str, section: Section) -> Generator[Question, str, None]:
         """{"<year>": money}: a year, then its amount, as one item."""
-        here = _path(keys + (child.name,))
+        here = loc_to_path(keys + (child.name,))
         year_spec, amount_spec = child.node.fields
         table: dict[str, Any] = {}
         while (yield from self._yes_no(ADD, here, label, section, len(table))):
@@ -243,7 +243,7 @@ class Interview:
 
     def _value(self, node: Node, spec: FieldSpec, data: dict, keys: tuple, section: Section,
                label: str | None = None) -> Generator[Question, str, None]:
-        path = _path(keys)
+        path = loc_to_path(keys)
         name = keys[-1]
         question = Question(VALUE, path, label or f"field.{node.type}.{spec.name}", spec.kind, section,
                             required=spec.required, default=spec.default, choices=spec.choices,
@@ -323,16 +323,6 @@ class _Absent:
 
 
 _ABSENT: Any = _Absent()
-
-
-def _path(keys: tuple) -> str:
-    path = ""
-    for key in keys:
-        if isinstance(key, int):
-            path += f"[{key}]"
-        else:
-            path += f".{key}" if path else str(key)
-    return path
 
 
 def _split(text: str) -> list[str]:
