@@ -1,0 +1,255 @@
+"""Decision records: one JSON line per decision, chained by hash.
+
+A record is the canonical JSON (engine/canonical.py) of
+
+    as_of            the date the case was evaluated as of (null if none was reached)
+    case             the case as the engine read it, canonical          } exactly one
+    case_text        or the raw line, when it is not JSON (or has no    } of these
+    case_base64      canonical form), as text or, if not plain UTF-8, bytes }
+    case_sha256      sha256 of the canonical case bytes / the text's UTF-8 / the bytes
+    decision         the decision (opaque JSON; replay reads its floor fields)
+    decision_sha256  sha256 of the decision's canonical bytes
+    engine_version   the xisai package version
+    line             the input line number (null for a single case)
+    prev_hash        the previous record's record_hash (GENESIS for the first)
+    record_format    "1"
+    record_hash      sha256 of the canonical JSON of every other field
+    rules_version    the rules the decision was made under
+    seq              the record's position in its chain, from 1
+
+Nothing in it depends on the wall clock, the language of the run's messages or the
+number of workers. Because a record line is written canonically, its hash is checked
+on the bytes as written: the `record_hash` member is cut out and the rest hashed."""
+from __future__ import annotations
+
+import base64
+import json
+import os
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .canonical import dumps, dumps_native, parse, sha256_hex
+
+RECORD_FORMAT = "1"
+GENESIS = "sha256:" + "0" * 64
+HASH_KEY = ',"record_hash":"'          # the member cut out to check a line's hash
+HASH_LEN = len(GENESIS)
+CASE_KEYS = ("case", "case_text", "case_base64")
+
+
+def engine_version() -> str:
+    try:
+        return metadata.version("xisai")
+    except metadata.PackageNotFoundError:  # running from a source tree that is not installed
+        return "0+unknown"
+
+
+@dataclass(frozen=True)
+class CasePart:
+    """A case as received, in the form a record holds it."""
+    key: str        # "case", "case_text" or "case_base64"
+    json: str       # the canonical JSON of the value under that key
+    sha256: str
+
+    def engine_input(self) -> str | bytes:
+        """What to hand `Engine.evaluate` so that it reads what it read the first time."""
+        value = json.loads(self.json) if self.key != "case" else self.json
+        return base64.b64decode(value) if self.key == "case_base64" else value
+
+
+def case_part(raw: str | bytes) -> CasePart:
+    """The record form of one input line (without its newline), given as the engine got it."""
+    try:
+        value = parse(raw)
+        text = dumps(value)
+        data = text.encode("utf-8")
+        return CasePart("case", text, sha256_hex(data))
+    except (ValueError, TypeError, UnicodeError):
+        # Not JSON (or NaN, or a lone surrogate): keep the line itself. json.loads reads
+        # bytes after sniffing their encoding, so only plain UTF-8 may become text.
+        pass
+    if isinstance(raw, str):
+        try:
+            return CasePart("case_text", dumps(raw), sha256_hex(raw.encode("utf-8")))
+        except UnicodeEncodeError:
+            raw = raw.encode("utf-8", "surrogatepass")
+    if _plain_utf8(raw):
+        text = raw.decode("utf-8")
+        return CasePart("case_text", dumps(text), sha256_hex(raw))
+    return CasePart("case_base64", dumps(base64.b64encode(raw).decode("ascii")), sha256_hex(raw))
+
+
+def _plain_utf8(raw: bytes) -> bool:
+    if raw.startswith(b"\xef\xbb\xbf") or b"\0" in raw[:4]:
+        return False
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def case_part_from_record(record: dict[str, Any]) -> CasePart:
+    """The CasePart a parsed record holds; its sha256 is recomputed, not trusted."""
+    key = next((k for k in CASE_KEYS if k in record), None)
+    if key is None:
+        raise ValueError("the record holds no case")
+    value = record[key]
+    text = dumps(value)
+    if key == "case":
+        data = text.encode("utf-8")
+    elif key == "case_text":
+        data = str(value).encode("utf-8", "surrogatepass")
+    else:
+        data = base64.b64decode(str(value))
+    return CasePart(key, text, sha256_hex(data))
+
+
+@dataclass(frozen=True)
+class RecordBody:
+    """A record without its place in a chain: everything a worker can make."""
+    line: int | None
+    case: CasePart
+    decision_json: str
+    decision_sha256: str
+    rules_version: str
+    as_of: str | None
+    engine_version: str
+
+
+def record_body(raw: str | bytes, decision: dict[str, Any], line: int | None = None,
+                version: str | None = None) -> RecordBody:
+    """Build the chain-free part of a record from an input line and its decision dict."""
+    text = dumps_native(decision)
+    return RecordBody(line=line, case=case_part(raw), decision_json=text,
+                      decision_sha256=sha256_hex(text.encode("utf-8")),
+                      rules_version=str(decision.get("rules_version", "")), as_of=decision.get("as_of"),
+                      engine_version=version or engine_version())
+
+
+def record_line(body: RecordBody, seq: int, prev_hash: str) -> tuple[str, str]:
+    """(the record's canonical JSON line without newline, its record_hash)."""
+    # Members in sorted key order, so the text is canonical without a re-encode.
+    head = ("{" + '"as_of":' + dumps(body.as_of)
+            + f',"{body.case.key}":' + body.case.json
+            + ',"case_sha256":' + dumps(body.case.sha256)
+            + ',"decision":' + body.decision_json
+            + ',"decision_sha256":' + dumps(body.decision_sha256)
+            + ',"engine_version":' + dumps(body.engine_version)
+            + ',"line":' + dumps(body.line)
+            + ',"prev_hash":' + dumps(prev_hash)
+            + ',"record_format":' + dumps(RECORD_FORMAT))
+    tail = ',"rules_version":' + dumps(body.rules_version) + ',"seq":' + str(seq) + "}"
+    record_hash = sha256_hex((head + tail).encode("utf-8"))
+    return head + HASH_KEY + record_hash + '"' + tail, record_hash
+
+
+def line_hash(line: str) -> tuple[str | None, str | None]:
+    """(stored record_hash, hash of the line without it) for a canonical record line;
+    (None, None) when the line has no top-level record_hash member where one belongs."""
+    at = line.rfind(HASH_KEY)
+    if at < 0:
+        return None, None
+    start = at + len(HASH_KEY)
+    stored = line[start:start + HASH_LEN]
+    if line[start + HASH_LEN:start + HASH_LEN + 1] != '"':
+        return None, None
+    rest = line[:at] + line[start + HASH_LEN + 1:]
+    return stored, sha256_hex(rest.encode("utf-8"))
+
+
+def recomputed_hash(record: dict[str, Any]) -> str:
+    """A parsed record's hash, recomputed from its fields (for a line that was
+    re-serialised, so that the cut-out check does not apply)."""
+    fields = {k: v for k, v in record.items() if k != "record_hash"}
+    return sha256_hex(dumps(fields).encode("utf-8"))
+
+
+class RecordChain:
+    """Turns record bodies into chained record lines, in output order.
+
+    The single writer of a run owns one: `next(body)` gives the line to write. Its state
+    is (seq of the last record, its hash); `resume` recovers it from a file's last line."""
+
+    def __init__(self, seq: int = 0, prev_hash: str = GENESIS):
+        self.seq = seq
+        self.prev_hash = prev_hash
+        self.rules_versions: set[str] = set()
+        self.engine_versions: set[str] = set()
+
+    def next(self, body: RecordBody) -> str:
+        line, record_hash = record_line(body, self.seq + 1, self.prev_hash)
+        self.seq += 1
+        self.prev_hash = record_hash
+        self.rules_versions.add(body.rules_version)
+        self.engine_versions.add(body.engine_version)
+        return line
+
+    @classmethod
+    def resume(cls, path: Path) -> RecordChain:
+        """The chain state after the last complete line of `path` (a missing or empty
+        file starts a new chain); only that line is read, so resuming a long file is
+        instant. A half-written last line is ignored: cut it off before appending
+        (`truncate_incomplete`)."""
+        chain = cls()
+        line = last_complete_line(path) if path.exists() else None
+        if line is None:
+            return chain
+        record = parse(line)
+        chain.seq, chain.prev_hash = int(record["seq"]), str(record["record_hash"])
+        chain.rules_versions.add(str(record.get("rules_version", "")))
+        chain.engine_versions.add(str(record.get("engine_version", "")))
+        return chain
+
+
+def last_complete_line(path: Path) -> bytes | None:
+    """The last newline-terminated line of `path`, without its newline."""
+    end = complete_length(path)
+    if end == 0:
+        return None
+    with path.open("rb") as fh:
+        start = end - 1
+        block = 1 << 16
+        data = b""
+        while start > 0:
+            lo = max(0, start - block)
+            fh.seek(lo)
+            data = fh.read(start - lo) + data
+            at = data.rfind(b"\n")
+            if at >= 0:
+                return data[at + 1:]
+            start = lo
+        fh.seek(0)
+        return fh.read(end - 1)
+
+
+def complete_length(path: Path) -> int:
+    """Bytes of `path` up to the end of its last complete (newline-terminated) line."""
+    size = path.stat().st_size
+    if size == 0:
+        return 0
+    with path.open("rb") as fh:
+        block = 1 << 16
+        end = size
+        while end > 0:
+            start = max(0, end - block)
+            fh.seek(start)
+            chunk = fh.read(end - start)
+            at = chunk.rfind(b"\n")
+            if at >= 0:
+                return start + at + 1
+            end = start
+    return 0
+
+
+def truncate_incomplete(path: Path) -> int:
+    """Cut a half-written last line off `path`; returns the bytes kept."""
+    keep = complete_length(path)
+    if keep != path.stat().st_size:
+        with path.open("r+b") as fh:
+            fh.truncate(keep)
+            fh.flush()
+            os.fsync(fh.fileno())
+    return keep
