@@ -1,0 +1,79 @@
+"""Writing record files: the single writer that chains records in output order, the
+seal at the end, and the rules bundle kept beside the output.
+
+`RecordWriter` is what a batch runner plugs in as its per-line transform: workers make
+`RecordBody`s (engine/records.py), the writer chains and writes them. `record_cases` is
+a plain in-process loop over input lines on top of it (for `check --record`, tests and
+as the reference that a parallel runner must match byte for byte)."""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from .bundles import export_bundle
+from .evaluate import Engine
+from .records import RecordBody, RecordChain, record_body, truncate_incomplete
+from .seal import make_seal, seal_path, write_seal
+
+
+class RecordWriter:
+    """Appends chained record lines to `path`; `resume=True` continues the chain of an
+    existing file after its last complete line (a half-written line is cut off)."""
+
+    def __init__(self, path: Path, resume: bool = False):
+        self.path = path
+        if resume and path.exists():
+            truncate_incomplete(path)
+            self.chain = RecordChain.resume(path)
+            self._fh = path.open("ab")
+        else:
+            self.chain = RecordChain()
+            self._fh = path.open("wb")
+        self.bundles: dict[str, str] = {}
+
+    @property
+    def written(self) -> int:
+        return self.chain.seq
+
+    def write(self, body: RecordBody) -> None:
+        self._fh.write(self.chain.next(body).encode("utf-8") + b"\n")
+
+    def keep_bundle(self, rules_dir: Path | None, out_dir: Path | None = None) -> Path:
+        """Export the bundle of the rules used beside the output (or into `out_dir`)."""
+        exported = export_bundle(out_dir or self.path.resolve().parent, rules_dir)
+        self.bundles[exported.rules_version] = exported.bundle_sha256
+        return exported.path
+
+    def finish(self, key: Ed25519PrivateKey | None = None) -> dict[str, Any]:
+        """Flush the records to disk, then write and return the seal."""
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self._fh.close()
+        return write_seal(seal_path(self.path), make_seal(self.chain, self.bundles), key)
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self._fh.close()
+
+
+def record_cases(engine: Engine, lines: Iterable[bytes], out: Path, *, as_of: date | None = None,
+                 lang: str | None = None, key: Ed25519PrivateKey | None = None, resume: bool = False,
+                 rules_dir: Path | None = None, first_line: int = 1, bundle_dir: Path | None = None) -> dict[str, Any]:
+    """Evaluate each input line (without its newline) and write its record; returns the seal.
+    With `resume`, lines already recorded in `out` are skipped."""
+    writer = RecordWriter(out, resume=resume)
+    try:
+        writer.keep_bundle(rules_dir, bundle_dir)
+        for number, raw in enumerate(lines, start=first_line):
+            if number - first_line < writer.written:
+                continue
+            decision = engine.evaluate(raw, as_of=as_of, lang=lang).to_dict()
+            writer.write(record_body(raw, decision, line=number))
+        return writer.finish(key)
+    finally:
+        writer.close()
