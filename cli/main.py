@@ -10,7 +10,7 @@ import click
 from ..engine import json_input
 from ..engine.evaluate import EngineError
 from ..engine.i18n import Messages
-from . import render
+from . import records_cli, render
 from .ask import ask
 from .batch import batch
 from .guide import schema, template
@@ -50,9 +50,14 @@ def main() -> None:
               help="The summary and near misses, then the full working (each line's computation, conditions, "
                    "parameters and clause), or the summary and near misses only. Default: the working only "
                    "when the output is not a terminal.")
+@click.option("--record", "record", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the decision's record to this file, its seal beside it (docs/records.md).")
+@click.option("--sign", "sign", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="With --record: sign the seal with this private key (xisai keys new).")
 @lang_option
 @rules_option
-def check(case_file: Path, as_json: bool, as_of: str | None, explain: bool | None, lang: str, rules_dir: Path | None) -> None:
+def check(case_file: Path, as_json: bool, as_of: str | None, explain: bool | None, lang: str, rules_dir: Path | None,
+          record: Path | None, sign: Path | None) -> None:
     """Evaluate one case file (JSON). Exit 0 valid, 2 invalid, 1 any other error."""
     msgs = Messages.get(lang)
     case_file_value(case_file, msgs)
@@ -72,6 +77,12 @@ def check(case_file: Path, as_json: bool, as_of: str | None, explain: bool | Non
     except EngineError as exc:
         click.echo(f"xisai: the rules could not decide this case: {exc}", err=True)
         sys.exit(EXIT_ERROR)
+    if record is not None:
+        try:
+            records_cli.write_single_record(text, decision.to_dict(), record, sign, rules_dir)
+        except (OSError, ValueError) as exc:
+            click.echo(f"xisai: cannot write the record: {exc}", err=True)
+            sys.exit(EXIT_ERROR)
     if as_json:
         click.echo(decision.to_json(indent=2))
     else:
@@ -112,6 +123,7 @@ main.add_command(ask)
 main.add_command(schema)
 main.add_command(template)
 main.add_command(batch)
+records_cli.register(main, rules)  # replay, keys new, rules export, rules diff
 
 if __name__ == "__main__":
     main()

@@ -132,18 +132,22 @@ def replay_lines(items: list[tuple[int, bytes]], dirs: dict[str, str | None], ov
         if rules_dir is None:
             result.status = NO_BUNDLE
         else:
-            _evaluate(result, record, _engine(rules_dir))
+            _evaluate(result, record, _engine(rules_dir), other_rules=override is not None)
         out.append(result)
     return out
 
 
-def _evaluate(result: LineResult, record: dict[str, Any], engine: Engine) -> None:
+def _evaluate(result: LineResult, record: dict[str, Any], engine: Engine, other_rules: bool = False) -> None:
+    """Re-decide the record's case; under other rules, a decision that differs only in
+    the rules_version it names counts as unchanged."""
     old = record.get("decision")
     try:
         case = case_part_from_record(record).engine_input()
         as_of = date.fromisoformat(record["as_of"]) if isinstance(record.get("as_of"), str) else None
         lang = old.get("lang") if isinstance(old, dict) and isinstance(old.get("lang"), str) else None
         new = engine.evaluate(case, as_of=as_of, lang=lang).to_dict()
+        if other_rules and isinstance(old, dict) and "rules_version" in old:
+            new["rules_version"] = old["rules_version"]
     except (EngineError, ValueError, TypeError, KeyError) as exc:
         result.status, result.error = FAILED, f"{type(exc).__name__}: {exc}"
         return
