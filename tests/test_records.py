@@ -1,0 +1,193 @@
+"""Records: canonical JSON, the case as received, chained record lines, resuming a
+chain, seals, signatures and key files."""
+import json
+import stat
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from casegen import generate
+from conftest import CASES
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xisai.engine.canonical import dumps, dumps_native, parse
+from xisai.engine.record_writer import RecordWriter, record_cases
+from xisai.engine.records import (
+    GENESIS,
+    RecordChain,
+    case_part,
+    line_hash,
+    record_body,
+    truncate_incomplete,
+)
+from xisai.engine.seal import (
+    PRIVATE_NAME,
+    PUBLIC_NAME,
+    check_signature,
+    load_private_key,
+    load_public_key,
+    make_seal,
+    new_key_pair,
+    read_seal,
+    seal_path,
+    write_seal,
+)
+
+
+def lines_of_cases(n_generated: int = 6) -> list[bytes]:
+    out = [p.read_bytes().replace(b"\n", b" ") for p in sorted(CASES.glob("*.json"))[:6]]
+    out += [json.dumps(generate(s)).encode() for s in range(n_generated)]
+    return out
+
+
+# --- canonical JSON ------------------------------------------------------------------
+
+def test_canonical_json_sorts_keys_drops_spaces_and_keeps_decimal_digits():
+    value = parse('{"b": [1, 1.50, 0.1, 1e5, -0.0], "a": "\u897f\\n\\"", "c": {"z": null, "y": true}}')
+    assert dumps(value) == '{"a":"\u897f\\n\\"","b":[1,1.50,0.1,1E+5,-0.0],"c":{"y":true,"z":null}}'
+
+
+def test_canonical_json_of_native_values_is_the_c_encoders():
+    value = {"z": [1, "x", None, False], "a": {"\u00e9": "\u4e00", "b": "\t"}}
+    assert dumps(value) == dumps_native(value) == json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def test_canonical_json_refuses_nan():
+    with pytest.raises(ValueError):
+        dumps(Decimal("NaN"))
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**30, 10**30) | st.text(max_size=8)
+    | st.decimals(allow_nan=False, allow_infinity=False, places=None).filter(lambda d: d.is_finite()),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(json_values)
+def test_canonical_form_reads_back_to_itself(value):
+    text = dumps(value)
+    assert dumps(parse(text)) == text
+
+
+# --- the case as received ------------------------------------------------------------
+
+def test_a_case_is_recorded_as_the_engine_read_it():
+    a = case_part(b'{"case_id": "x",  "as_of": "2024-01-01", "n": 1.0}')
+    b = case_part('{"n":1.0,"as_of":"2024-01-01","case_id":"x"}')
+    assert a.key == "case" and a.json == '{"as_of":"2024-01-01","case_id":"x","n":1.0}'
+    assert a.sha256 == b.sha256
+    assert case_part(b'{"n": 1.00}').sha256 != case_part(b'{"n": 1.0}').sha256  # the engine tells them apart
+
+
+def test_a_line_that_is_not_json_is_recorded_as_it_came():
+    text = case_part(b"not json {")
+    assert (text.key, json.loads(text.json), text.engine_input()) == ("case_text", "not json {", "not json {")
+    raw = b"\xff\xfe{"
+    binary = case_part(raw)
+    assert binary.key == "case_base64" and binary.engine_input() == raw
+    bom = case_part("\ufeff{\"case_id\": \"b\"}".encode())  # json reads bytes with a BOM: a case
+    assert bom.key == "case" and bom.json == '{"case_id":"b"}'
+
+
+def test_replaying_the_recorded_case_gives_the_same_decision(engine):
+    for raw in lines_of_cases(3) + [b"{oops", b'{"case_id": 1}']:
+        part = case_part(raw)
+        first = engine.evaluate(raw, as_of=None, lang="en").to_dict()
+        again = engine.evaluate(part.engine_input(), as_of=None, lang="en").to_dict()
+        assert again == first
+
+
+# --- records and the chain -------------------------------------------------------
+
+def test_a_record_line_is_canonical_and_its_hash_checks(engine):
+    raw = lines_of_cases(0)[0]
+    body = record_body(raw, engine.evaluate(raw).to_dict(), line=1)
+    line = RecordChain().next(body)
+    record = parse(line)
+    record_hash = record["record_hash"]
+    assert dumps(record) == line
+    assert list(record) == sorted(record)
+    assert record["seq"] == 1 and record["prev_hash"] == GENESIS and record["line"] == 1
+    assert line_hash(line) == (record_hash, record_hash)
+    assert line_hash(line.replace('"line":1', '"line":2')) != (record_hash, record_hash)
+
+
+def test_the_same_cases_give_byte_identical_records_and_seals(engine, tmp_path):
+    lines = lines_of_cases()
+    record_cases(engine, lines, tmp_path / "a.jsonl", bundle_dir=tmp_path / "bundles")
+    record_cases(engine, lines, tmp_path / "b.jsonl", bundle_dir=tmp_path / "bundles")
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+    assert seal_path(tmp_path / "a.jsonl").read_bytes() == seal_path(tmp_path / "b.jsonl").read_bytes()
+    records = [parse(x) for x in (tmp_path / "a.jsonl").read_bytes().splitlines()]
+    assert [r["seq"] for r in records] == list(range(1, len(lines) + 1))
+    assert all(r["prev_hash"] == p["record_hash"] for p, r in zip(records, records[1:], strict=False))
+
+
+def test_an_interrupted_run_resumes_to_the_same_bytes(engine, tmp_path):
+    lines = lines_of_cases()
+    whole = tmp_path / "whole.jsonl"
+    record_cases(engine, lines, whole, bundle_dir=tmp_path)
+    part = tmp_path / "part.jsonl"
+    writer = RecordWriter(part)
+    for number, raw in enumerate(lines[:5], start=1):
+        writer.write(record_body(raw, engine.evaluate(raw).to_dict(), line=number))
+    writer.close()
+    with part.open("ab") as fh:  # killed in the middle of the sixth line
+        fh.write(whole.read_bytes().splitlines(keepends=True)[5][:40])
+    assert RecordChain.resume(part).seq == 5
+    record_cases(engine, lines, part, resume=True, bundle_dir=tmp_path)
+    assert part.read_bytes() == whole.read_bytes()
+    assert read_seal(seal_path(part)) == read_seal(seal_path(whole))
+
+
+def test_truncate_incomplete_keeps_whole_lines(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(b"a\nbb\nccc")
+    assert truncate_incomplete(path) == 5 and path.read_bytes() == b"a\nbb\n"
+
+
+# --- seals, signatures and keys ------------------------------------------------------
+
+def test_the_seal_counts_the_chain_and_names_the_rules(engine, tmp_path):
+    lines = lines_of_cases(2)
+    seal = record_cases(engine, lines, tmp_path / "r.jsonl", bundle_dir=tmp_path)["seal"]
+    last = parse((tmp_path / "r.jsonl").read_bytes().splitlines()[-1])
+    assert seal["count"] == seal["last_seq"] == len(lines)
+    assert seal["last_hash"] == last["record_hash"] and seal["genesis"] == GENESIS
+    assert seal["rules_versions"] == [engine.rules_version] and list(seal["bundles"]) == [engine.rules_version]
+
+
+def test_a_signed_seal_verifies_only_unchanged_and_by_its_key(tmp_path):
+    key, other = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    chain = RecordChain(3, "sha256:" + "a" * 64)
+    document = write_seal(tmp_path / "s.seal.json", make_seal(chain), key)
+    assert check_signature(document, key.public_key()).status == "valid"
+    assert check_signature(document, None).status == "valid_untrusted"
+    assert check_signature(document, other.public_key()).status == "wrong_key"
+    document["seal"]["count"] = 2
+    assert check_signature(document, key.public_key()).status == "invalid"
+    assert check_signature({"seal": {}}, key.public_key()).status == "unsigned"
+
+
+def test_keys_new_writes_a_private_key_only_its_owner_reads(tmp_path):
+    private, public = new_key_pair(tmp_path / "keys")
+    assert (private.name, public.name) == (PRIVATE_NAME, PUBLIC_NAME)
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    assert private.read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
+    key = load_private_key(private)
+    message = b"seal"
+    load_public_key(public).verify(key.sign(message), message)
+    with pytest.raises(FileExistsError):
+        new_key_pair(tmp_path / "keys")
+
+
+def test_a_public_key_may_be_given_as_the_seals_base64(tmp_path):
+    key = Ed25519PrivateKey.generate()
+    document = write_seal(tmp_path / "s.seal.json", make_seal(RecordChain()), key)
+    path = tmp_path / "k.b64"
+    path.write_text(document["signature"]["public_key"] + "\n")
+    assert check_signature(document, load_public_key(path)).status == "valid"
