@@ -16,8 +16,8 @@ from ..engine.i18n import LOCALES, Messages, normalise_locale
 from ..engine.record_writer import RecordWriter
 from ..engine.records import record_body
 from ..engine.replay import EXIT_ERROR, Options, default_workers, replay
-from ..engine.rules_diff import rules_diff
 from ..engine.rulebook import RuleError
+from ..engine.rules_diff import rules_diff
 from ..engine.seal import KeyFileError, load_private_key, load_public_key, new_key_pair, seal_path
 from . import replay_view
 

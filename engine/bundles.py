@@ -40,8 +40,8 @@ BUNDLE_FORMAT = "1"
 MANIFEST = "MANIFEST.json"
 PREFIX, SUFFIX = "xisai-rules-", ".tar"
 MAX_MEMBER = 1 << 20        # bytes of one file
-MAX_TOTAL = 16 << 20        # bytes of all files
-MAX_MEMBERS = 2000
+MAX_TOTAL = MAX_MEMBER << 4  # bytes of all files
+MAX_MEMBERS = 4096
 _MEMBER = re.compile(r"(rules/([A-Za-z0-9_.-]+/)*[A-Za-z0-9_.-]+\.toml|catalogs/[A-Za-z_]+/LC_MESSAGES/xisai\.po)")
 _NAME = re.compile(r"xisai-rules-sha256-([0-9a-f]{64})(\.[0-9a-f]{12})?\.tar")
 

@@ -70,9 +70,9 @@ def diff(old: Any, new: Any) -> dict[str, Any]:
     totals = {k: [o_tot.get(k), n_tot.get(k)] for k in sorted(set(o_tot) | set(n_tot)) if o_tot.get(k) != n_tot.get(k)}
     o_cash, n_cash = cash_by_program_year(old), cash_by_program_year(new)
     moved = []
-    for key in sorted(set(o_cash) | set(n_cash)):
-        delta = n_cash.get(key, Decimal(0)) - o_cash.get(key, Decimal(0))
+    for cash_key in sorted(set(o_cash) | set(n_cash)):
+        delta = n_cash.get(cash_key, Decimal(0)) - o_cash.get(cash_key, Decimal(0))
         if delta:
-            moved.append([key[0], key[1], str(delta)])
+            moved.append([cash_key[0], cash_key[1], str(delta)])
     return {"status": [o_status, n_status] if o_status != n_status else None, "lines": lines, "totals": totals,
             "moved": moved, "money_same": o_status == n_status and not lines and not totals}

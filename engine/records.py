@@ -211,7 +211,7 @@ def last_complete_line(path: Path) -> bytes | None:
         return None
     with path.open("rb") as fh:
         start = end - 1
-        block = 1 << 16
+        block = 65536
         data = b""
         while start > 0:
             lo = max(0, start - block)
@@ -231,7 +231,7 @@ def complete_length(path: Path) -> int:
     if size == 0:
         return 0
     with path.open("rb") as fh:
-        block = 1 << 16
+        block = 65536
         end = size
         while end > 0:
             start = max(0, end - block)

@@ -252,7 +252,7 @@ class _Rules:
         if version == self.installed:
             found, self.info[version] = SHIPPED, {"source": "installed"}
         else:
-            refused = []
+            refused: list[str] = []
             for path in candidates(version, self.search):
                 dest = self.workdir / f"b{len(self.dirs)}-{len(refused)}"
                 try:

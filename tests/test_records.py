@@ -3,7 +3,6 @@ chain, seals, signatures and key files."""
 import json
 import stat
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from casegen import generate
