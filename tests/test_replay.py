@@ -41,6 +41,9 @@ def batch_lines() -> list[bytes]:
     return lines + [b"not a case", json.dumps(AWARDS).encode()]
 
 
+N = len(batch_lines())
+
+
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory) -> tuple[Path, Path]:
     return new_key_pair(tmp_path_factory.mktemp("keys"))
@@ -48,7 +51,7 @@ def keys(tmp_path_factory) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="module")
 def made(tmp_path_factory, keys) -> Path:
-    """A signed record file of 24 decisions, its seal and bundle beside it."""
+    """A signed record file of N decisions, its seal and bundle beside it."""
     from xisai.engine.seal import load_private_key
     out = tmp_path_factory.mktemp("made") / "decisions.jsonl"
     record_cases(Engine(), batch_lines(), out, key=load_private_key(keys[0]))
@@ -76,7 +79,7 @@ def kinds(report) -> list[tuple[str, int | None]]:
 def test_a_batch_replays_clean(made, keys):
     from xisai.engine.seal import load_public_key
     report = replay(made, Options(trusted_key=load_public_key(keys[1])))
-    assert report.counts == {REPRODUCED: 24}
+    assert report.counts == {REPRODUCED: N}
     assert report.findings == [] and report.seal["signature"] == "valid"
     assert report.exit_code == EXIT_OK
 
@@ -108,7 +111,7 @@ def test_an_edited_input_field_is_named(made, tmp_path):
     rows[-1] = rows[-1].replace(b'"awarded_on":"2023-08-01"', b'"awarded_on":"2023-08-02"', 1)
     put(path, rows)
     report = replay(path, Options())
-    assert kinds(report) == [(k.EDITED, 24)] and report.findings[0].detail["parts"] == ["case"]
+    assert kinds(report) == [(k.EDITED, N)] and report.findings[0].detail["parts"] == ["case"]
     assert report.exit_code == EXIT_TAMPERED
 
 
@@ -120,7 +123,7 @@ def test_a_deleted_record_is_named(made, tmp_path):
     report = replay(path, Options())
     assert kinds(report) == [(k.DELETED, 10)]
     assert report.findings[0].detail == {"first_seq": 10, "last_seq": 10, "count": 1, "after_line": 9}
-    assert report.counts == {REPRODUCED: 23}
+    assert report.counts == {REPRODUCED: N - 1}
 
 
 def test_an_inserted_record_is_named_even_with_a_valid_hash_and_link(made, tmp_path, engine):
@@ -149,8 +152,8 @@ def test_a_truncated_file_is_named(made, tmp_path):
     path = copy(made, tmp_path)
     put(path, lines(path)[:-2])
     report = replay(path, Options())
-    assert kinds(report) == [(k.TRUNCATED, 23)]
-    assert report.findings[0].detail == {"first_seq": 23, "last_seq": 24, "count": 2}
+    assert kinds(report) == [(k.TRUNCATED, N - 1)]
+    assert report.findings[0].detail == {"first_seq": N - 1, "last_seq": N, "count": 2}
 
 
 def test_a_half_written_last_line_is_named(made, tmp_path):
@@ -158,7 +161,7 @@ def test_a_half_written_last_line_is_named(made, tmp_path):
     rows = lines(path)
     put(path, rows[:-1] + [rows[-1][:100]])
     report = replay(path, Options())
-    assert (k.TRUNCATED, None) in kinds(report) and (k.TRUNCATED, 24) in kinds(report)
+    assert (k.TRUNCATED, None) in kinds(report) and (k.TRUNCATED, N) in kinds(report)
     assert any(f.detail.get("half_written") for f in report.findings)
 
 
@@ -190,14 +193,14 @@ def test_a_line_that_is_not_a_record_is_named(made, tmp_path):
 def test_an_edited_seal_is_named(made, tmp_path):
     path = copy(made, tmp_path)
     document = read_seal(seal_path(path))
-    document["seal"]["count"] = 23
+    document["seal"]["count"] = N - 1
     del document["signature"]
     write_seal(seal_path(path), document["seal"])
-    assert kinds(replay(path, Options())) == [(k.SEAL_MISMATCH, 24)]
-    document["seal"]["count"] = 24
+    assert kinds(replay(path, Options())) == [(k.SEAL_MISMATCH, N)]
+    document["seal"]["count"] = N
     document["seal"]["last_hash"] = "sha256:" + "1" * 64
     write_seal(seal_path(path), document["seal"])
-    assert kinds(replay(path, Options())) == [(k.SEAL_MISMATCH, 24)]
+    assert kinds(replay(path, Options())) == [(k.SEAL_MISMATCH, N)]
 
 
 def test_a_wrong_signature_is_named(made, tmp_path, keys):
