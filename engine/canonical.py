@@ -36,6 +36,21 @@ def parse(text: str | bytes) -> Any:
     return json.loads(text, parse_float=Decimal)
 
 
+def canonical_text(text: str | bytes) -> str:
+    """The canonical text of a JSON text, read as the engine reads it. A text without
+    fractions or exponents (most cases: money travels as strings) holds no Decimal,
+    and json's C encoder writes it."""
+    seen = False
+
+    def decimal(literal: str) -> Decimal:
+        nonlocal seen
+        seen = True
+        return Decimal(literal)
+
+    value = json.loads(text, parse_float=decimal)
+    return dumps(value) if seen else _FAST.encode(value)
+
+
 def dumps(value: Any) -> str:
     """The canonical text of a JSON value that may hold Decimals."""
     out: list[str] = []

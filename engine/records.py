@@ -30,7 +30,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .canonical import dumps, dumps_native, parse, sha256_hex
+from .canonical import canonical_text, dumps, dumps_native, parse, sha256_hex
 
 RECORD_FORMAT = "1"
 GENESIS = "sha256:" + "0" * 64
@@ -62,8 +62,7 @@ class CasePart:
 def case_part(raw: str | bytes) -> CasePart:
     """The record form of one input line (without its newline), given as the engine got it."""
     try:
-        value = parse(raw)
-        text = dumps(value)
+        text = canonical_text(raw)
         data = text.encode("utf-8")
         return CasePart("case", text, sha256_hex(data))
     except (ValueError, TypeError, UnicodeError):
@@ -158,6 +157,59 @@ def line_hash(line: str) -> tuple[str | None, str | None]:
         return None, None
     rest = line[:at] + line[start + HASH_LEN + 1:]
     return stored, sha256_hex(rest.encode("utf-8"))
+
+
+@dataclass(slots=True)
+class Envelope:
+    """The fields of a record line read without parsing its case and decision."""
+    as_of: str | None
+    case: CasePart
+    decision_json: str
+    tail: dict[str, Any]       # decision_sha256, engine_version, line, prev_hash, record_format,
+                               # record_hash, rules_version, seq
+
+
+_DECODER = json.JSONDecoder()
+_CASE_SHA = ',"case_sha256":"'
+_DECISION = '","decision":'
+_DECISION_SHA = ',"decision_sha256":"'
+
+
+def envelope(text: str) -> Envelope | None:
+    """Split a canonical record line at its known members: the case and the decision
+    are sliced out, not parsed, and every other member is a scalar. None when the
+    line is not laid out as written (then parse it whole), or when the sliced case
+    does not hash to the case_sha256 beside it."""
+    head = '{"as_of":'
+    if not text.startswith(head):
+        return None
+    try:
+        as_of, i = _DECODER.raw_decode(text, len(head))
+        key = next((k for k in CASE_KEYS if text.startswith(f',"{k}":', i)), None)
+        if key is None:
+            return None
+        start = i + len(key) + 4
+        j = text.find(_CASE_SHA, start)
+        k = j + len(_CASE_SHA)
+        if j < 0 or not text.startswith(_DECISION, k + HASH_LEN):
+            return None
+        p = text.rfind(_DECISION_SHA)
+        decision_at = k + HASH_LEN + len(_DECISION)
+        if p < decision_at:
+            return None
+        tail = json.loads("{" + text[p + 1:])
+        case_json = text[start:j]
+        if key == "case":
+            data = case_json.encode("utf-8")
+        else:
+            value = json.loads(case_json)
+            data = base64.b64decode(value) if key == "case_base64" else value.encode("utf-8", "surrogatepass")
+    except (ValueError, TypeError, AttributeError):
+        return None
+    sha = sha256_hex(data)
+    if sha != text[k:k + HASH_LEN] or not isinstance(tail, dict) or (as_of is not None and not isinstance(as_of, str)):
+        return None
+    return Envelope(as_of, CasePart(key, case_json, sha), text[decision_at:p], tail)
 
 
 def recomputed_hash(record: dict[str, Any]) -> str:

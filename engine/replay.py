@@ -26,7 +26,7 @@ from .canonical import dumps, dumps_native, parse, sha256_hex
 from .decision_diff import diff
 from .evaluate import Engine, EngineError
 from .integrity import Entry, Finding
-from .records import case_part_from_record, line_hash, recomputed_hash
+from .records import case_part_from_record, envelope, line_hash, recomputed_hash
 from .rulebook import RuleError, default_rules_dir, rules_version
 from .seal import check_signature, key_id, read_seal, seal_path
 
@@ -119,38 +119,81 @@ def replay_lines(items: list[tuple[int, bytes]], dirs: dict[str, str | None], ov
     directory to use for every record instead."""
     out = []
     for pos, raw in items:
-        entry, record, reformatted = inspect(pos, raw)
-        if record is None:
-            out.append(LineResult(entry, UNREADABLE))
-            continue
-        version = _str(record.get("rules_version"))
-        decision = record.get("decision")
-        result = LineResult(entry, REPRODUCED, version, reformatted=reformatted,
-                            case_id=_str(decision.get("case_id")) if isinstance(decision, dict) else None,
-                            input_line=record.get("line") if isinstance(record.get("line"), int) else None)
-        rules_dir = override if override is not None else dirs.get(version or "")
-        if rules_dir is None:
-            result.status = NO_BUNDLE
-        else:
-            _evaluate(result, record, _engine(rules_dir), other_rules=override is not None)
-        out.append(result)
+        result, new = _fast(pos, raw, dirs, override)
+        out.append(result if result is not None else _slow(pos, raw, dirs, override, new))
     return out
 
 
-def _evaluate(result: LineResult, record: dict[str, Any], engine: Engine, other_rules: bool = False) -> None:
-    """Re-decide the record's case; under other rules, a decision that differs only in
-    the rules_version it names counts as unchanged."""
-    old = record.get("decision")
+def _fast(pos: int, raw: bytes, dirs: dict[str, str | None],
+          override: str | None) -> tuple[LineResult | None, dict[str, Any] | None]:
+    """The common case, without parsing the record: an intact line whose decision
+    reproduces. Otherwise (None, the new decision if one was made) for `_slow`."""
+    complete = raw.endswith(b"\n")
     try:
-        case = case_part_from_record(record).engine_input()
-        as_of = date.fromisoformat(record["as_of"]) if isinstance(record.get("as_of"), str) else None
-        lang = old.get("lang") if isinstance(old, dict) and isinstance(old.get("lang"), str) else None
-        new = engine.evaluate(case, as_of=as_of, lang=lang).to_dict()
+        text = (raw[:-1] if complete else raw).decode("utf-8")
+    except UnicodeDecodeError:
+        return None, None
+    env = envelope(text)
+    if env is None:
+        return None, None
+    tail = env.tail
+    stored, computed = line_hash(text)
+    if stored is None or stored != computed or stored != tail.get("record_hash") or not isinstance(tail.get("seq"), int):
+        return None, None
+    version = _str(tail.get("rules_version"))
+    rules_dir = override if override is not None else dirs.get(version or "")
+    if rules_dir is None:
+        return None, None
+    try:
+        as_of = date.fromisoformat(env.as_of) if env.as_of else None
+        new = _engine(rules_dir).evaluate(env.case.engine_input(), as_of=as_of).to_dict()
+    except (EngineError, ValueError, TypeError, KeyError):
+        return None, None
+    if override is not None and version is not None:
+        new["rules_version"] = version  # under other rules, only what they decide counts
+    if sha256_hex(dumps_native(new).encode("utf-8")) != tail.get("decision_sha256"):
+        return None, new
+    entry = Entry(pos, seq=tail["seq"], prev=_str(tail.get("prev_hash")), stored=stored, hash_ok=True, complete=complete)
+    return LineResult(entry, REPRODUCED, version, case_id=_str(new.get("case_id")),
+                      input_line=tail.get("line") if isinstance(tail.get("line"), int) else None), None
+
+
+def _slow(pos: int, raw: bytes, dirs: dict[str, str | None], override: str | None,
+          new: dict[str, Any] | None) -> LineResult:
+    """Every line the fast path did not settle: parsed whole, its edits named, its
+    decision compared field by field (`new`: the decision the fast path made)."""
+    entry, record, reformatted = inspect(pos, raw)
+    if record is None:
+        return LineResult(entry, UNREADABLE)
+    version = _str(record.get("rules_version"))
+    decision = record.get("decision")
+    result = LineResult(entry, REPRODUCED, version, reformatted=reformatted,
+                        case_id=_str(decision.get("case_id")) if isinstance(decision, dict) else None,
+                        input_line=record.get("line") if isinstance(record.get("line"), int) else None)
+    rules_dir = override if override is not None else dirs.get(version or "")
+    if rules_dir is None:
+        result.status = NO_BUNDLE
+    else:
+        _evaluate(result, record, _engine(rules_dir), other_rules=override is not None, new=new)
+    return result
+
+
+def _evaluate(result: LineResult, record: dict[str, Any], engine: Engine, other_rules: bool = False,
+              new: dict[str, Any] | None = None) -> None:
+    """Re-decide the record's case (unless `new` is that decision already); under
+    other rules, a decision that differs only in the rules_version it names counts as
+    unchanged."""
+    old = record.get("decision")
+    if new is None:
+        try:
+            case = case_part_from_record(record).engine_input()
+            as_of = date.fromisoformat(record["as_of"]) if isinstance(record.get("as_of"), str) else None
+            new = engine.evaluate(case, as_of=as_of).to_dict()
+        except (EngineError, ValueError, TypeError, KeyError) as exc:
+            result.status, result.error = FAILED, f"{type(exc).__name__}: {exc}"
+            return
         if other_rules and isinstance(old, dict) and "rules_version" in old:
             new["rules_version"] = old["rules_version"]
-    except (EngineError, ValueError, TypeError, KeyError) as exc:
-        result.status, result.error = FAILED, f"{type(exc).__name__}: {exc}"
-        return
     recorded = record.get("decision_sha256") if result.entry.hash_ok else None
     if recorded is None:
         try:
