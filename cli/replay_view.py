@@ -27,6 +27,8 @@ def finding_text(f: dict[str, Any], msgs: Messages) -> str:
     if kind == "truncated" and d.get("half_written"):
         return msgs.t("replay.finding.half_written", line=f["line"])
     if kind in ("deleted", "truncated"):
+        if d["count"] == 1:
+            return msgs.t(f"replay.finding.{kind}_one", seq=d["first_seq"])
         return msgs.t(f"replay.finding.{kind}", first=d["first_seq"], last=d["last_seq"], count=d["count"])
     if kind == "inserted":
         return msgs.t("replay.finding.inserted", line=f["line"], seq=f["seq"])
@@ -96,11 +98,14 @@ def replay_report(data: dict[str, Any], msgs: Messages) -> None:
     out.print(counts)
 
     impact = data["impact"]
+    other = rules["mode"] == "other"
     if impact["decisions_changed"]:
-        out.print(Text(msgs.t("replay.impact", changed=impact["decisions_changed"], money=impact["money_changed"],
-                              total=msgs.money(impact["moved_total"])), style="bold"))
+        if other:
+            out.print(Text(msgs.t("replay.impact", changed=impact["decisions_changed"], money=impact["money_changed"],
+                                  total=msgs.money(impact["moved_total"])), style="bold"))
         if impact["moved"]:
-            table = Table(title=msgs.t("replay.moved"), box=_box(), title_justify="left")
+            title = msgs.t("replay.moved") if other else msgs.t("replay.moved_own")
+            table = Table(title=title, box=_box(), title_justify="left")
             for col, right in (("program", False), ("year", True), ("amount", True)):
                 table.add_column(msgs.t(f"cli.col.{col}"), justify="right" if right else "left")
             for m in impact["moved"]:
