@@ -36,6 +36,8 @@ RECORD_FORMAT = "1"
 GENESIS = "sha256:" + "0" * 64
 HASH_KEY = ',"record_hash":"'          # the member cut out to check a line's hash
 HASH_LEN = len(GENESIS)
+_FORMAT_MEMBER = ',"record_format":"' + RECORD_FORMAT + '"'
+_VERSION_MEMBER = ',"rules_version":"'
 CASE_KEYS = ("case", "case_text", "case_base64")
 
 
@@ -130,17 +132,18 @@ def record_body(raw: str | bytes, decision: dict[str, Any], line: int | None = N
 
 def record_line(body: RecordBody, seq: int, prev_hash: str) -> tuple[str, str]:
     """(the record's canonical JSON line without newline, its record_hash)."""
-    # Members in sorted key order, so the text is canonical without a re-encode.
-    head = ("{" + '"as_of":' + dumps(body.as_of)
-            + f',"{body.case.key}":' + body.case.json
-            + ',"case_sha256":' + dumps(body.case.sha256)
-            + ',"decision":' + body.decision_json
-            + ',"decision_sha256":' + dumps(body.decision_sha256)
-            + ',"engine_version":' + dumps(body.engine_version)
-            + ',"line":' + dumps(body.line)
-            + ',"prev_hash":' + dumps(prev_hash)
-            + ',"record_format":' + dumps(RECORD_FORMAT))
-    tail = ',"rules_version":' + dumps(body.rules_version) + ',"seq":' + str(seq) + "}"
+    return chain_line(body_text(body), seq, prev_hash)
+
+
+def chain_line(text: str, seq: int, prev_hash: str) -> tuple[str, str]:
+    """A `body_text` with its place in the chain: prev_hash and seq go in where their
+    keys sort, the hash of the result goes in as record_hash. No re-encoding."""
+    at = text.rfind(_FORMAT_MEMBER)
+    if at < 0 or not text.endswith("}"):
+        raise ValueError("not a record body")
+    rest = at + len(_FORMAT_MEMBER)
+    head = text[:at] + ',"prev_hash":' + dumps(prev_hash) + text[at:rest]
+    tail = text[rest:-1] + ',"seq":' + str(seq) + "}"
     record_hash = sha256_hex((head + tail).encode("utf-8"))
     return head + HASH_KEY + record_hash + '"' + tail, record_hash
 
@@ -305,3 +308,53 @@ def truncate_incomplete(path: Path) -> int:
             fh.flush()
             os.fsync(fh.fileno())
     return keep
+
+
+# --- the chain as a per-line transform of a batch writer ------------------------------
+
+
+
+def body_text(body: RecordBody) -> str:
+    """The canonical JSON of a record's chain-free fields: what a worker process sends
+    to the writer, which adds prev_hash, record_hash and seq (`RecordTransform`)."""
+    return ("{" + '"as_of":' + dumps(body.as_of)
+            + f',"{body.case.key}":' + body.case.json
+            + ',"case_sha256":' + dumps(body.case.sha256)
+            + ',"decision":' + body.decision_json
+            + ',"decision_sha256":' + dumps(body.decision_sha256)
+            + ',"engine_version":' + dumps(body.engine_version)
+            + ',"line":' + dumps(body.line)
+            + _FORMAT_MEMBER
+            + ',"rules_version":' + dumps(body.rules_version) + "}")
+
+
+class RecordTransform:
+    """The record chain as the line transform of a batch writer: `apply` turns a
+    worker's `body_text` into the record line, in output order; `recover` rebuilds the
+    chain from the last complete line on --resume; `unwrap` gives back a record line's
+    decision (with its `line`) to a reader that wants decisions."""
+
+    name = "records-" + RECORD_FORMAT
+
+    def __init__(self) -> None:
+        self.chain = RecordChain()
+
+    def apply(self, text: str) -> str:
+        chain = self.chain
+        line, chain.prev_hash = chain_line(text, chain.seq + 1, chain.prev_hash)
+        chain.seq += 1
+        chain.rules_versions.add(json.loads(text[text.rfind(_VERSION_MEMBER) + len(_VERSION_MEMBER) - 1:-1]))
+        return line
+
+    def recover(self, last_line: str | None) -> None:
+        self.chain = RecordChain()
+        if last_line:
+            record = parse(last_line)
+            self.chain.seq, self.chain.prev_hash = int(record["seq"]), str(record["record_hash"])
+            self.chain.rules_versions.add(str(record.get("rules_version", "")))
+
+    def unwrap(self, line: str) -> str:
+        record = json.loads(line)
+        decision = dict(record["decision"])
+        decision["line"] = record.get("line")
+        return json.dumps(decision, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

@@ -16,6 +16,8 @@ from xisai.engine.record_writer import RecordWriter, record_cases
 from xisai.engine.records import (
     GENESIS,
     RecordChain,
+    RecordTransform,
+    body_text,
     case_part,
     line_hash,
     record_body,
@@ -190,3 +192,16 @@ def test_a_public_key_may_be_given_as_the_seals_base64(tmp_path):
     path = tmp_path / "k.b64"
     path.write_text(document["signature"]["public_key"] + "\n")
     assert check_signature(document, load_public_key(path)).status == "valid"
+
+
+def test_the_batch_transform_writes_what_the_chain_writes_and_resumes(engine):
+    bodies = [record_body(raw, engine.evaluate(raw).to_dict(), line=n) for n, raw in enumerate(lines_of_cases(4), 1)]
+    chain, transform = RecordChain(), RecordTransform()
+    expected = [chain.next(b) for b in bodies]
+    assert [transform.apply(body_text(b)) for b in bodies] == expected
+    resumed = RecordTransform()
+    resumed.recover(expected[4])
+    assert [resumed.apply(body_text(b)) for b in bodies[5:]] == expected[5:]
+    assert resumed.chain.rules_versions == {engine.rules_version}
+    decision = json.loads(resumed.unwrap(expected[2]))
+    assert decision["line"] == 3 and decision["case_id"] == json.loads(lines_of_cases(0)[2])["case_id"]
