@@ -25,6 +25,7 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]  # the 
 from typing import Any
 
 _FAST = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+_MARK = '"\\u0000"'  # how json writes the string "\0"
 
 
 def sha256_hex(data: bytes) -> str:
@@ -37,18 +38,39 @@ def parse(text: str | bytes) -> Any:
 
 
 def canonical_text(text: str | bytes) -> str:
-    """The canonical text of a JSON text, read as the engine reads it. A text without
-    fractions or exponents (most cases: money travels as strings) holds no Decimal,
-    and json's C encoder writes it."""
-    seen = False
+    """The canonical text of a JSON text, read as the engine reads it, through json's C
+    encoder: a text without fractions or exponents (most cases: money travels as
+    strings) holds no Decimal; otherwise each Decimal is encoded as a NUL string,
+    which no other value encodes to when the text has no NUL, and then put back."""
+    found: list[Decimal] = []
 
     def decimal(literal: str) -> Decimal:
-        nonlocal seen
-        seen = True
-        return Decimal(literal)
+        value = Decimal(literal)
+        found.append(value)
+        return value
 
     value = json.loads(text, parse_float=decimal)
-    return dumps(value) if seen else _FAST.encode(value)
+    if not found:
+        return _FAST.encode(value)
+    if (b"\\u0000" if isinstance(text, bytes) else "\\u0000") in text:
+        return dumps(value)
+    marks: list[str] = []
+
+    def mark(obj: Any) -> str:
+        if not isinstance(obj, Decimal):
+            raise TypeError(f"{type(obj).__name__} has no JSON form")
+        marks.append(_decimal(obj))
+        return "\0"
+
+    encoder = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False, default=mark)
+    pieces = encoder.encode(value).split(_MARK)
+    if len(pieces) != len(marks) + 1:
+        return dumps(value)
+    out = [pieces[0]]
+    for number, piece in zip(marks, pieces[1:], strict=True):
+        out.append(number)
+        out.append(piece)
+    return "".join(out)
 
 
 def dumps(value: Any) -> str:

@@ -26,6 +26,7 @@ import base64
 import json
 import os
 from dataclasses import dataclass
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,9 @@ _VERSION_MEMBER = ',"rules_version":"'
 CASE_KEYS = ("case", "case_text", "case_base64")
 
 
+@cache
 def engine_version() -> str:
+    """The installed package's version (read once: the metadata lookup is slow)."""
     try:
         return metadata.version("xisai")
     except metadata.PackageNotFoundError:  # running from a source tree that is not installed

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xisai.engine.canonical import dumps, dumps_native, parse
+from xisai.engine.canonical import canonical_text, dumps, dumps_native, parse
 from xisai.engine.record_writer import RecordWriter, record_cases
 from xisai.engine.records import (
     GENESIS,
@@ -72,6 +72,9 @@ json_values = st.recursive(
 def test_canonical_form_reads_back_to_itself(value):
     text = dumps(value)
     assert dumps(parse(text)) == text
+    assert canonical_text(text) == canonical_text(text.encode()) == text  # the C-encoder path agrees
+    spaced = text.replace(",", " , ").replace(":", " : ") if "\\" not in text and '"' not in text else text
+    assert canonical_text(spaced) == text
 
 
 # --- the case as received ------------------------------------------------------------
