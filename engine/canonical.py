@@ -52,7 +52,8 @@ def canonical_text(text: str | bytes) -> str:
     value = json.loads(text, parse_float=decimal)
     if not found:
         return _FAST.encode(value)
-    if (b"\\u0000" if isinstance(text, bytes) else "\\u0000") in text:
+    has_nul = b"\\u0000" in text if isinstance(text, bytes) else "\\u0000" in text
+    if has_nul:
         return dumps(value)
     marks: list[str] = []
 

@@ -67,11 +67,7 @@ def analyse(entries: list[Entry], seal: dict[str, Any] | None, seal_trusted: boo
     `seal_trusted`: the seal's signature verified against a trusted key, so a
     disagreement between seal and records is the records' fault. `rules_versions`:
     those the records name, each of which the seal must list."""
-    findings: list[Finding] = []
-    if seal is not None and rules_versions:
-        unlisted = sorted(rules_versions - set(seal.get("rules_versions") or []))
-        if unlisted:
-            findings.append(Finding(SEAL_MISMATCH, None, None, {"field": "rules_versions", "value": unlisted}))
+    findings = _seal_fields(seal, rules_versions)
     readable = [e for e in entries if e.error is None]
     for e in entries:
         if e.error is not None:
@@ -90,10 +86,6 @@ def analyse(entries: list[Entry], seal: dict[str, Any] | None, seal_trusted: boo
         count = seal.get("count")
         n = count if isinstance(count, int) and count >= 0 else 0
         expected: str | None = seal.get("last_hash") if n else None
-        if not isinstance(count, int) or count < 0:
-            findings.append(Finding(SEAL_MISMATCH, None, None, {"field": "count", "value": count}))
-        if seal.get("genesis", GENESIS) != GENESIS:
-            findings.append(Finding(SEAL_MISMATCH, None, None, {"field": "genesis", "value": seal.get("genesis")}))
     else:
         n = max((e.seq for e in readable if e.seq is not None and e.hash_ok), default=0)
         expected = None
@@ -169,6 +161,54 @@ def analyse(entries: list[Entry], seal: dict[str, Any] | None, seal_trusted: boo
             findings.append(Finding(REORDERED, b, chain[b].pos, {"before_seq": a, "before_line": chain[a].pos}))
     findings.sort(key=lambda f: (f.pos if f.pos is not None else (f.seq or 0), f.kind))
     return findings
+
+
+def _seal_fields(seal: dict[str, Any] | None, rules_versions: set[str] | None) -> list[Finding]:
+    """What is wrong with a seal on its own: its count, its genesis, the rules it lists."""
+    if seal is None:
+        return []
+    findings = []
+    count = seal.get("count")
+    if not isinstance(count, int) or count < 0:
+        findings.append(Finding(SEAL_MISMATCH, None, None, {"field": "count", "value": count}))
+    if seal.get("genesis", GENESIS) != GENESIS:
+        findings.append(Finding(SEAL_MISMATCH, None, None, {"field": "genesis", "value": seal.get("genesis")}))
+    unlisted = sorted((rules_versions or set()) - set(seal.get("rules_versions") or []))
+    if unlisted:
+        findings.append(Finding(SEAL_MISMATCH, None, None, {"field": "rules_versions", "value": unlisted}))
+    return findings
+
+
+class Tracker:
+    """Follows a record file line by line and keeps nothing while every line is the
+    next link of the chain: an intact file of any length is judged in constant memory.
+    At the first line that is not, the caller needs every entry (`analyse`)."""
+
+    def __init__(self) -> None:
+        self.lines = 0
+        self.last: Entry | None = None
+        self.intact = True
+
+    def add(self, e: Entry) -> None:
+        self.lines += 1
+        if self.intact:
+            before = self.last
+            expected_prev = before.stored if before is not None else GENESIS
+            expected_seq = before.seq + 1 if before is not None and before.seq is not None else 1
+            self.intact = (e.error is None and e.complete and e.hash_ok and e.seq == expected_seq
+                           and e.prev == expected_prev)
+        self.last = e
+
+    def findings(self, seal: dict[str, Any] | None, rules_versions: set[str] | None) -> list[Finding] | None:
+        """The findings of an intact chain whose end agrees with the seal; None when
+        the whole file must be analysed."""
+        if not self.intact:
+            return None
+        if seal is None:
+            return [Finding(SEAL_MISSING)] if self.lines else []
+        count, last = seal.get("count"), self.last
+        ends = (count == 0 and last is None) or (last is not None and count == last.seq and seal.get("last_hash") == last.stored)
+        return _seal_fields(seal, rules_versions) if ends else None
 
 
 def _runs(values: list[int]) -> list[tuple[int, int]]:
