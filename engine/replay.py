@@ -216,6 +216,7 @@ class Options:
     bundle_dirs: list[Path] = field(default_factory=list)
     workers: int = 1
     chunk_bytes: int = 1 << 20
+    listed: int = 10_000                     # records not reproduced kept in full in the report
 
 
 @dataclass
@@ -229,6 +230,7 @@ class Report:
     records: list[LineResult] = field(default_factory=list)  # every record not reproduced
     moved: dict[tuple[str, int], Decimal] = field(default_factory=dict)
     reformatted: int = 0
+    omitted: int = 0                                         # records not reproduced beyond Options.listed
 
     @property
     def tampered(self) -> bool:
@@ -254,7 +256,7 @@ class Report:
             "impact": {"decisions_changed": changed, "money_changed": self.counts.get(DIFFERS, 0),
                        "moved": [{"program": p, "year": y, "amount": str(v)} for (p, y), v in sorted(self.moved.items()) if v],
                        "moved_total": str(sum(self.moved.values(), Decimal(0)))},
-            "records": [_result_dict(r) for r in self.records],
+            "records": [_result_dict(r) for r in self.records], "records_omitted": self.omitted,
         }
 
 
@@ -415,7 +417,10 @@ def replay(records: Path, options: Options, progress: Callable[[int, int], None]
                 if r.rules_version:
                     versions.add(r.rules_version)
                 if r.status != REPRODUCED:
-                    report.records.append(r)
+                    if len(report.records) < options.listed:
+                        report.records.append(r)
+                    else:
+                        report.omitted += 1
                 if r.diff:
                     for program, year, delta in r.diff["moved"]:
                         report.moved[(program, year)] = report.moved.get((program, year), Decimal(0)) + Decimal(delta)
