@@ -43,6 +43,7 @@ MAX_MEMBER = 1 << 20        # bytes of one file
 MAX_TOTAL = MAX_MEMBER << 4  # bytes of all files
 MAX_MEMBERS = 4096
 _MEMBER = re.compile(r"(rules/([A-Za-z0-9_.-]+/)*[A-Za-z0-9_.-]+\.toml|catalogs/[A-Za-z_]+/LC_MESSAGES/xisai\.po)")
+_DIR = re.compile(r"rules(/[A-Za-z0-9_.-]+)*|catalogs(/[A-Za-z_]+(/LC_MESSAGES)?)?")
 _NAME = re.compile(r"xisai-rules-sha256-([0-9a-f]{64})(\.[0-9a-f]{12})?\.tar")
 
 
@@ -139,6 +140,8 @@ def _members(path: Path) -> dict[str, bytes]:
                 if count > MAX_MEMBERS:
                     raise BundleError(f"{path}: more than {MAX_MEMBERS} members")
                 name = member.name
+                if member.isdir() and _DIR.fullmatch(name.rstrip("/")):
+                    continue  # a folder entry, as `tar cf` writes them: nothing to take
                 if not member.isreg():
                     raise BundleError(f"{path}: {name!r} is not a regular file (links and devices are refused)")
                 if name.startswith("/") or "\\" in name or any(part in ("", ".", "..") for part in name.split("/")):

@@ -160,3 +160,16 @@ def test_rules_export_and_diff_on_the_command_line(tmp_path):
     result = runner.invoke(main, ["rules", "diff", exported["path"], str(changed_rules(tmp_path)), "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "brand.quality_award" in result.output and "provincial=350000" in result.output
+
+
+def test_a_bundle_repacked_with_folder_entries_opens(engine, bundle, tmp_path):
+    with opened(bundle) as b:
+        repacked = tmp_path / bundle.name
+        with tarfile.open(bundle) as src:
+            manifest = src.extractfile("MANIFEST.json").read()
+        (b.root / "MANIFEST.json").write_bytes(manifest)
+        with tarfile.open(repacked, "w") as tar:
+            for name in ("MANIFEST.json", "rules", "catalogs"):
+                tar.add(b.root / name, arcname=name)
+    with opened(repacked, expect_version=engine.rules_version) as again:
+        assert again.rules_version == engine.rules_version
