@@ -14,6 +14,8 @@ import shutil
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -367,23 +369,69 @@ def _pool_init() -> None:
     _ENGINES.clear()
 
 
-def run_chunks(work: Iterable[tuple[list[tuple[int, bytes]], dict[str, str | None]]], override: str | None,
-               workers: int) -> Iterator[list[LineResult]]:
+Chunk = tuple[list[tuple[int, bytes]], dict[str, str | None]]
+
+
+def run_chunks(work: Iterable[Chunk], override: str | None, workers: int) -> Iterator[list[LineResult]]:
     """`replay_lines` over the chunks, in order: here, or in `workers` processes with at
-    most a few chunks in flight each (memory stays flat on long files)."""
+    most a few chunks in flight each (memory stays flat on long files). A worker that
+    dies (a case that crashes the C library) is replaced; its chunk is replayed again
+    one line per task, and a line that kills a worker on its own is reported `failed`."""
     if workers <= 1:
         for items, dirs in work:
             yield replay_lines(items, dirs, override)
         return
-    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    with ctx.Pool(workers, initializer=_pool_init) as pool:
-        pending: deque = deque()
-        for items, dirs in work:
-            pending.append(pool.apply_async(replay_lines, (items, dirs, override)))
+    pool = _Pool(workers)
+    try:
+        pending: deque[tuple[Chunk, Future[list[LineResult]]]] = deque()
+        for chunk in work:
+            pending.append((chunk, pool.submit(chunk, override)))
             if len(pending) >= 3 * workers:
-                yield pending.popleft().get()
+                yield pool.result(*pending.popleft(), override, pending)
         while pending:
-            yield pending.popleft().get()
+            yield pool.result(*pending.popleft(), override, pending)
+    finally:
+        pool.close()
+
+
+class _Pool:
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+        self.executor = self._new()
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.workers, mp_context=self.ctx, initializer=_pool_init)
+
+    def submit(self, chunk: Chunk, override: str | None) -> Future[list[LineResult]]:
+        return self.executor.submit(replay_lines, chunk[0], chunk[1], override)
+
+    def result(self, chunk: Chunk, future: Future[list[LineResult]], override: str | None,
+               pending: deque[tuple[Chunk, Future[list[LineResult]]]]) -> list[LineResult]:
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            pass
+        self._restart(override, pending)
+        out = []
+        items, dirs = chunk
+        for item in items:  # alone, one line per task: only the line that kills a worker is lost
+            try:
+                out.extend(self.executor.submit(replay_lines, [item], dirs, override).result())
+            except BrokenProcessPool:
+                self._restart(override, pending)
+                out.append(LineResult(Entry(item[0]), FAILED, error="the line killed its worker process"))
+                out[-1].entry = _entry(*item)
+        return out
+
+    def _restart(self, override: str | None, pending: deque[tuple[Chunk, Future[list[LineResult]]]]) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor = self._new()
+        for i, (chunk, _) in enumerate(pending):  # what was in flight goes to the new workers
+            pending[i] = (chunk, self.submit(chunk, override))
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
 
 
 def replay(records: Path, options: Options, progress: Callable[[int, int], None] | None = None) -> Report:

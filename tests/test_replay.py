@@ -279,3 +279,27 @@ def test_check_record_and_replay_on_the_command_line(tmp_path, keys):
     result = runner.invoke(main, ["replay", str(record), "--lang", "en", "--workers", "1"])
     assert result.exit_code == EXIT_TAMPERED
     assert "record seq 1 (line 1) was edited (the case): it no longer matches its hash" in result.output
+
+
+def test_a_case_that_kills_its_worker_is_reported_and_the_rest_replays(made, monkeypatch):
+    import os
+
+    from xisai.engine import replay as replay_module
+    real = replay_module._engine
+
+    class Deadly:
+        def __init__(self, engine):
+            self.engine = engine
+
+        def evaluate(self, case, **kw):
+            if b"awarded_on" in (case if isinstance(case, bytes) else case.encode()) and b"2023-08-01" in (
+                    case if isinstance(case, bytes) else case.encode()):
+                os._exit(70)  # as a crash in C would: the worker process dies
+            return self.engine.evaluate(case, **kw)
+
+    monkeypatch.setattr(replay_module, "_engine", lambda rules_dir: Deadly(real(rules_dir)))  # inherited by forked workers
+    report = replay(made, Options(workers=2, chunk_bytes=20_000))
+    assert report.counts == {REPRODUCED: N - 1, "failed": 1}
+    (failed,) = report.records
+    assert failed.entry.seq == N and failed.error == "the line killed its worker process"
+    assert report.findings == [] and report.exit_code == EXIT_DIFFERS
