@@ -383,13 +383,13 @@ def run_chunks(work: Iterable[Chunk], override: str | None, workers: int) -> Ite
         return
     pool = _Pool(workers)
     try:
-        pending: deque[tuple[Chunk, Future[list[LineResult]]]] = deque()
+        pending: deque[tuple[Chunk, tuple[ProcessPoolExecutor, Future[list[LineResult]]]]] = deque()
         for chunk in work:
             pending.append((chunk, pool.submit(chunk, override)))
             if len(pending) >= 3 * workers:
-                yield pool.result(*pending.popleft(), override, pending)
+                yield pool.result(*pending.popleft(), override)
         while pending:
-            yield pool.result(*pending.popleft(), override, pending)
+            yield pool.result(*pending.popleft(), override)
     finally:
         pool.close()
 
@@ -403,32 +403,33 @@ class _Pool:
     def _new(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(self.workers, mp_context=self.ctx, initializer=_pool_init)
 
-    def submit(self, chunk: Chunk, override: str | None) -> Future[list[LineResult]]:
-        return self.executor.submit(replay_lines, chunk[0], chunk[1], override)
+    def submit(self, chunk: Chunk, override: str | None) -> tuple[ProcessPoolExecutor, Future[list[LineResult]]]:
+        return self.executor, self.executor.submit(replay_lines, chunk[0], chunk[1], override)
 
-    def result(self, chunk: Chunk, future: Future[list[LineResult]], override: str | None,
-               pending: deque[tuple[Chunk, Future[list[LineResult]]]]) -> list[LineResult]:
+    def result(self, chunk: Chunk, submitted: tuple[ProcessPoolExecutor, Future[list[LineResult]]],
+               override: str | None) -> list[LineResult]:
+        """The chunk's results; if its worker pool broke, the chunk again, one line per
+        task with nothing else in flight, so that only the line that kills a worker on
+        its own is lost (every chunk in flight when the pool broke comes here too)."""
+        executor, future = submitted
         try:
             return future.result()
         except BrokenProcessPool:
-            pass
-        self._restart(override, pending)
+            if executor is self.executor:  # else it was replaced already, for an earlier chunk
+                self._restart()
         out = []
         items, dirs = chunk
-        for item in items:  # alone, one line per task: only the line that kills a worker is lost
+        for item in items:
             try:
                 out.extend(self.executor.submit(replay_lines, [item], dirs, override).result())
             except BrokenProcessPool:
-                self._restart(override, pending)
-                out.append(LineResult(Entry(item[0]), FAILED, error="the line killed its worker process"))
-                out[-1].entry = _entry(*item)
+                self._restart()
+                out.append(LineResult(_entry(*item), FAILED, error="the line killed its worker process"))
         return out
 
-    def _restart(self, override: str | None, pending: deque[tuple[Chunk, Future[list[LineResult]]]]) -> None:
+    def _restart(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.executor = self._new()
-        for i, (chunk, _) in enumerate(pending):  # what was in flight goes to the new workers
-            pending[i] = (chunk, self.submit(chunk, override))
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)

@@ -299,7 +299,7 @@ def test_a_case_that_kills_its_worker_is_reported_and_the_rest_replays(made, mon
 
     monkeypatch.setattr(replay_module, "_engine", lambda rules_dir: Deadly(real(rules_dir)))  # inherited by forked workers
     report = replay(made, Options(workers=2, chunk_bytes=20_000))
-    assert report.counts == {REPRODUCED: N - 1, "failed": 1}
+    assert report.counts == {REPRODUCED: N - 1, "failed": 1}, [(r.entry.seq, r.error) for r in report.records]
     (failed,) = report.records
     assert failed.entry.seq == N and failed.error == "the line killed its worker process"
     assert report.findings == [] and report.exit_code == EXIT_DIFFERS
