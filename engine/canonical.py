@@ -38,22 +38,16 @@ def parse(text: str | bytes) -> Any:
 
 
 def canonical_text(text: str | bytes) -> str:
-    """The canonical text of a JSON text, read as the engine reads it, through json's C
-    encoder: a text without fractions or exponents (most cases: money travels as
-    strings) holds no Decimal; otherwise each Decimal is encoded as a NUL string,
-    which no other value encodes to when the text has no NUL, and then put back."""
-    found: list[Decimal] = []
+    """The canonical text of a JSON text, read with `parse`."""
+    return dumps_fast(parse(text), may_hold_nul=(b"\\u0000" in text) if isinstance(text, bytes) else ("\\u0000" in text))
 
-    def decimal(literal: str) -> Decimal:
-        value = Decimal(literal)
-        found.append(value)
-        return value
 
-    value = json.loads(text, parse_float=decimal)
-    if not found:
-        return _FAST.encode(value)
-    has_nul = b"\\u0000" in text if isinstance(text, bytes) else "\\u0000" in text
-    if has_nul:
+def dumps_fast(value: Any, may_hold_nul: bool) -> str:
+    """`dumps(value)` through json's C encoder: each Decimal is encoded as a NUL string
+    and then replaced by its digits. `may_hold_nul`: whether a string of the value may
+    contain a NUL (then a string could look like a mark, and the exact Python encoder
+    is used)."""
+    if may_hold_nul:
         return dumps(value)
     marks: list[str] = []
 

@@ -3,9 +3,9 @@
 A record is the canonical JSON (engine/canonical.py) of
 
     as_of            the date the case was evaluated as of (null if none was reached)
-    case             the case as the engine read it, canonical          } exactly one
-    case_text        or the raw line, when it is not JSON (or has no    } of these
-    case_base64      canonical form), as text or, if not plain UTF-8, bytes }
+    case             the case as the engine read it, canonical            } exactly one
+    case_text        or the raw line, when the engine does not read it    } of these
+    case_base64      as data, as text (or, if not UTF-8, as bytes)        }
     case_sha256      sha256 of the canonical case bytes / the text's UTF-8 / the bytes
     decision         the decision (opaque JSON; replay reads its floor fields)
     decision_sha256  sha256 of the decision's canonical bytes
@@ -31,7 +31,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .canonical import canonical_text, dumps, dumps_native, parse, sha256_hex
+from .canonical import dumps, dumps_fast, dumps_native, parse, sha256_hex
+from .json_input import CaseInputError, parse_case
 
 RECORD_FORMAT = "1"
 GENESIS = "sha256:" + "0" * 64
@@ -65,29 +66,30 @@ class CasePart:
 
 
 def case_part(raw: str | bytes) -> CasePart:
-    """The record form of one input line (without its newline), given as the engine got it."""
+    """The record form of one input line (without its newline), given as the engine got
+    it. A line the engine reads as JSON data is kept as that data, canonical (what
+    `json_input.parse_case` returns, so duplicate keys, surrogates and over-deep
+    nesting, which it refuses, never get a canonical form); any other line as it came."""
     try:
-        text = canonical_text(raw)
-        data = text.encode("utf-8")
-        return CasePart("case", text, sha256_hex(data))
-    except (ValueError, TypeError, UnicodeError):
-        # Not JSON (or NaN, or a lone surrogate): keep the line itself. json.loads reads
-        # bytes after sniffing their encoding, so only plain UTF-8 may become text.
+        value = parse_case(raw)
+    except CaseInputError:
         pass
+    else:
+        may_hold_nul = (b"\\u0000" in raw) if isinstance(raw, bytes) else ("\\u0000" in raw)
+        text = dumps_fast(value, may_hold_nul)
+        return CasePart("case", text, sha256_hex(text.encode("utf-8")))
     if isinstance(raw, str):
         try:
             return CasePart("case_text", dumps(raw), sha256_hex(raw.encode("utf-8")))
-        except UnicodeEncodeError:
+        except UnicodeEncodeError:  # a str with a lone surrogate: kept as its bytes
             raw = raw.encode("utf-8", "surrogatepass")
     if _plain_utf8(raw):
-        text = raw.decode("utf-8")
-        return CasePart("case_text", dumps(text), sha256_hex(raw))
+        # The engine decodes bytes as UTF-8 before anything else, so the text stands for them.
+        return CasePart("case_text", dumps(raw.decode("utf-8")), sha256_hex(raw))
     return CasePart("case_base64", dumps(base64.b64encode(raw).decode("ascii")), sha256_hex(raw))
 
 
 def _plain_utf8(raw: bytes) -> bool:
-    if raw.startswith(b"\xef\xbb\xbf") or b"\0" in raw[:4]:
-        return False
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:

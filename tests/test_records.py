@@ -97,8 +97,14 @@ def test_a_line_that_is_not_json_is_recorded_as_it_came():
     assert bom.key == "case" and bom.json == '{"case_id":"b"}'
 
 
+def test_what_the_engine_refuses_to_read_is_recorded_as_it_came():
+    for raw in (b'{"case_id": "a", "case_id": "b"}', b'{"case_id": "\\ud800"}', b"[" * 100 + b"]" * 100):
+        assert case_part(raw).key == "case_text"
+
+
 def test_replaying_the_recorded_case_gives_the_same_decision(engine):
-    for raw in lines_of_cases(3) + [b"{oops", b'{"case_id": 1}']:
+    for raw in lines_of_cases(3) + [b"{oops", b'{"case_id": 1}', b'{"case_id": "a", "case_id": "b"}', b"\xef\xbb\xbf{}",
+                                    b'{"case_id": "\\u0000", "n": 1.50}', b'{"n": ' + b"1" * 120 + b"}"]:
         part = case_part(raw)
         first = engine.evaluate(raw, as_of=None, lang="en").to_dict()
         again = engine.evaluate(part.engine_input(), as_of=None, lang="en").to_dict()
