@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from .bundles import export_bundle
 from .evaluate import Engine
-from .records import RecordBody, RecordChain, record_body, truncate_incomplete
+from .records import RecordBody, RecordChain, read_case, record_body, truncate_incomplete
 from .seal import make_seal, seal_path, write_seal
 
 
@@ -72,8 +72,9 @@ def record_cases(engine: Engine, lines: Iterable[bytes], out: Path, *, as_of: da
         for number, raw in enumerate(lines, start=first_line):
             if number - first_line < writer.written:
                 continue
-            decision = engine.evaluate(raw, as_of=as_of, lang=lang).to_dict()
-            writer.write(record_body(raw, decision, line=number))
+            case, data = read_case(raw)  # parsed once, for the record and the engine
+            decision = engine.evaluate(data, as_of=as_of, lang=lang).to_dict()
+            writer.write(record_body(raw, decision, line=number, case=case))
         return writer.finish(key)
     finally:
         writer.close()

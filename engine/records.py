@@ -70,14 +70,22 @@ def case_part(raw: str | bytes) -> CasePart:
     it. A line the engine reads as JSON data is kept as that data, canonical (what
     `json_input.parse_case` returns, so duplicate keys, surrogates and over-deep
     nesting, which it refuses, never get a canonical form); any other line as it came."""
+    return read_case(raw)[0]
+
+
+def read_case(raw: str | bytes) -> tuple[CasePart, Any]:
+    """(the record form of a line, the data the engine reads from it, or the line itself
+    when the engine will refuse it): evaluate the second to parse the line only once."""
     try:
         value = parse_case(raw)
     except CaseInputError:
-        pass
-    else:
-        may_hold_nul = (b"\\u0000" in raw) if isinstance(raw, bytes) else ("\\u0000" in raw)
-        text = dumps_fast(value, may_hold_nul)
-        return CasePart("case", text, sha256_hex(text.encode("utf-8")))
+        return _raw_part(raw), raw
+    may_hold_nul = (b"\\u0000" in raw) if isinstance(raw, bytes) else ("\\u0000" in raw)
+    text = dumps_fast(value, may_hold_nul)
+    return CasePart("case", text, sha256_hex(text.encode("utf-8"))), value
+
+
+def _raw_part(raw: str | bytes) -> CasePart:
     if isinstance(raw, str):
         try:
             return CasePart("case_text", dumps(raw), sha256_hex(raw.encode("utf-8")))
@@ -126,10 +134,11 @@ class RecordBody:
 
 
 def record_body(raw: str | bytes, decision: dict[str, Any], line: int | None = None,
-                version: str | None = None) -> RecordBody:
-    """Build the chain-free part of a record from an input line and its decision dict."""
+                version: str | None = None, case: CasePart | None = None) -> RecordBody:
+    """Build the chain-free part of a record from an input line and its decision dict
+    (`case`: the line's CasePart, if `read_case` made it already)."""
     text = dumps_native(decision)
-    return RecordBody(line=line, case=case_part(raw), decision_json=text,
+    return RecordBody(line=line, case=case or case_part(raw), decision_json=text,
                       decision_sha256=sha256_hex(text.encode("utf-8")),
                       rules_version=str(decision.get("rules_version", "")), as_of=decision.get("as_of"),
                       engine_version=version or engine_version())
