@@ -128,13 +128,19 @@ def _difference(r: dict[str, Any], msgs: Messages) -> str:
         old, new = line["amount"]
         rows.append(msgs.t("replay.diff.line", program=line["program"], beneficiary=line["beneficiary"], year=line["year"],
                            kind=msgs.t(f"cli.kind.{line['kind']}") if line["kind"] in ("cash", "in_kind") else line["kind"],
-                           basis=" / ".join(str(b) for b in line["basis"] if b),
+                           basis=_basis(line["basis"], msgs),
                            old=msgs.money(old) if old is not None else "-", new=msgs.money(new) if new is not None else "-"))
     for name, (old, new) in d["totals"].items():
         rows.append(msgs.t("replay.diff.total", name=name, old=old, new=new))
     if d["money_same"]:
         rows.append(msgs.t("replay.diff.details_only"))
     return "\n".join(rows)
+
+
+def _basis(pair: list[str | None], msgs: Messages) -> str:
+    """The basis of a line, once when unchanged: "exact", or "maximum -> exact"."""
+    names = [msgs.t(f"cli.basis.{b}") if b in ("exact", "maximum") else str(b or "-") for b in pair]
+    return names[0] if names[0] == names[1] else f"{names[0]} -> {names[1]}"
 
 
 def rules_diff(data: dict[str, Any], msgs: Messages) -> None:

@@ -253,9 +253,10 @@ def test_records_made_under_old_rules_reproduce_with_their_bundle(tmp_path):
     shutil.rmtree(rules)  # only the bundle beside the records is left
     report = replay(out, Options())
     assert report.counts == {REPRODUCED: 2} and report.findings == [] and report.exit_code == EXIT_OK
+    bundle = next(out.parent.glob("xisai-rules-*.tar"))
+    assert replay(out, Options(rules=str(bundle))).exit_code == EXIT_OK  # --rules BUNDLE: the same rules
     now = replay(out, Options(rules="current"))
     assert now.to_dict()["impact"]["moved"] == [{"program": "brand.quality_award", "year": 2023, "amount": "-100000.00"}]
-    bundle = next(out.parent.glob("xisai-rules-*.tar"))
     moved = tmp_path / "elsewhere"
     moved.mkdir()
     bundle.rename(moved / bundle.name)
@@ -303,3 +304,11 @@ def test_a_case_that_kills_its_worker_is_reported_and_the_rest_replays(made, mon
     (failed,) = report.records
     assert failed.entry.seq == N and failed.error == "the line killed its worker process"
     assert report.findings == [] and report.exit_code == EXIT_DIFFERS
+
+
+def test_keys_new_on_the_command_line(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["keys", "new", "--out", str(tmp_path / "k"), "--lang", "en"])
+    assert result.exit_code == 0 and "xisai-ed25519.key" in result.output
+    again = runner.invoke(main, ["keys", "new", "--out", str(tmp_path / "k")])
+    assert again.exit_code == 1 and "never overwritten" in again.output
