@@ -6,11 +6,14 @@
 Cases come from tests/casegen.py (one in twenty made invalid, as in engine_loop.py).
 Timed, each on the same input: `xisai batch` writing records (when batch is installed),
 the in-process record writer (engine/record_writer.py), and `replay` with each worker
-count. Prints one JSON object of figures."""
+count. Prints one JSON object of figures: cases/s of wall time, and cases per CPU second
+(this process and its workers), which other people's load on a shared machine
+does not distort."""
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -25,6 +28,26 @@ from casegen import generate
 from xisai.engine.evaluate import Engine
 from xisai.engine.record_writer import record_cases
 from xisai.engine.replay import Options, replay
+
+
+def cpu() -> float:
+    """CPU seconds of this process and its reaped children: on a shared machine, the
+    figure that other people's load does not distort."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+class Timer:
+    def __init__(self, figures: dict, name: str, n: int):
+        self.figures, self.name, self.n = figures, name, n
+
+    def __enter__(self) -> Timer:
+        self.wall, self.cpu = time.perf_counter(), cpu()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        wall, used = time.perf_counter() - self.wall, cpu() - self.cpu
+        self.figures[self.name] = {"cases_per_s": round(self.n / wall, 1), "cases_per_cpu_s": round(self.n / used, 1)}
 
 
 def write_input(path: Path, n: int, pool: int) -> None:
@@ -47,15 +70,12 @@ def batch_available() -> bool:
     return True
 
 
-def time_batch(src: Path, out: Path, workers: int) -> float | None:
+def time_batch(src: Path, out: Path, workers: int) -> None:
     xisai = Path(sys.executable).with_name("xisai")
-    started = time.perf_counter()
     done = subprocess.run([str(xisai), "batch", str(src), "-o", str(out), "--workers", str(workers)],
                           capture_output=True, text=True)
     if done.returncode not in (0, 2):  # 2: some invalid cases, which the input has on purpose
-        print(done.stderr, file=sys.stderr)
-        return None
-    return time.perf_counter() - started
+        raise SystemExit(done.stderr)
 
 
 def main() -> int:
@@ -70,25 +90,20 @@ def main() -> int:
         write_input(src, args.n, args.pool)
         raws = src.read_bytes().splitlines()
 
-        started = time.perf_counter()
         records = Path(tmp) / "records.jsonl"
-        record_cases(Engine(), raws, records, bundle_dir=Path(tmp))
-        elapsed = time.perf_counter() - started
-        figures["record_writer_in_process_cases_per_s"] = round(args.n / elapsed, 1)
+        with Timer(figures, "record_writer_in_process", args.n):
+            record_cases(Engine(), raws, records, bundle_dir=Path(tmp))
         figures["records_mb"] = round(records.stat().st_size / 2**20, 1)
 
         if batch_available():
             for w in args.workers:
-                elapsed_batch = time_batch(src, Path(tmp) / f"batch-{w}.jsonl", w)
-                if elapsed_batch is not None:
-                    figures[f"batch_workers_{w}_cases_per_s"] = round(args.n / elapsed_batch, 1)
+                with Timer(figures, f"batch_workers_{w}", args.n):
+                    time_batch(src, Path(tmp) / f"batch-{w}.jsonl", w)
 
         for w in args.workers:
-            started = time.perf_counter()
-            report = replay(records, Options(workers=w))
-            elapsed = time.perf_counter() - started
+            with Timer(figures, f"replay_workers_{w}", args.n):
+                report = replay(records, Options(workers=w))
             assert report.exit_code == 0, report.to_dict()["counts"]
-            figures[f"replay_workers_{w}_cases_per_s"] = round(args.n / elapsed, 1)
     print(json.dumps(figures, indent=2))
     return 0
 
