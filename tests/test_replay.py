@@ -285,8 +285,8 @@ def test_check_record_and_replay_on_the_command_line(tmp_path, keys):
 def test_a_case_that_kills_its_worker_is_reported_and_the_rest_replays(made, monkeypatch):
     import os
 
-    from xisai.engine import replay as replay_module
-    real = replay_module._engine
+    from xisai.engine import replay_line
+    real = replay_line._engine
 
     class Deadly:
         def __init__(self, engine):
@@ -298,7 +298,7 @@ def test_a_case_that_kills_its_worker_is_reported_and_the_rest_replays(made, mon
                 os._exit(70)  # as a crash in C would: the worker process dies
             return self.engine.evaluate(case, **kw)
 
-    monkeypatch.setattr(replay_module, "_engine", lambda rules_dir: Deadly(real(rules_dir)))  # inherited by forked workers
+    monkeypatch.setattr(replay_line, "_engine", lambda rules_dir: Deadly(real(rules_dir)))  # inherited by forked workers
     report = replay(made, Options(workers=2, chunk_bytes=20_000))
     assert report.counts == {REPRODUCED: N - 1, "failed": 1}, [(r.entry.seq, r.error) for r in report.records]
     (failed,) = report.records
