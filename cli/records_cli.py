@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
 from ..engine.bundles import BundleError, export_bundle
-from ..engine.i18n import LOCALES, Messages, normalise_locale
+from ..engine.i18n import Messages
 from ..engine.record_writer import RecordWriter
 from ..engine.records import record_body
 from ..engine.replay import EXIT_ERROR, Options, default_workers, replay
@@ -20,17 +20,8 @@ from ..engine.rulebook import RuleError
 from ..engine.rules_diff import rules_diff
 from ..engine.seal import KeyFileError, load_private_key, load_public_key, new_key_pair, seal_path
 from . import replay_view
+from .options import lang_option
 
-
-def _lang(_ctx, _param, value: str | None) -> str:
-    try:
-        return normalise_locale(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-
-
-lang_option = click.option("--lang", default="zh_CN", callback=_lang, show_default=True,
-                           help=f"Language of the report: {', '.join(LOCALES)}.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 
 
