@@ -41,7 +41,7 @@ class RecordWriter:
         return self.chain.seq
 
     def write(self, body: RecordBody) -> None:
-        self._fh.write(self.chain.next(body).encode("utf-8") + b"\n")
+        self._fh.write(self.chain.next_bytes(body) + b"\n")
 
     def keep_bundle(self, rules_dir: Path | None, out_dir: Path | None = None) -> Path:
         """Export the bundle of the rules used beside the output (or into `out_dir`)."""

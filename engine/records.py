@@ -146,20 +146,26 @@ def record_body(raw: str | bytes, decision: dict[str, Any], line: int | None = N
 
 def record_line(body: RecordBody, seq: int, prev_hash: str) -> tuple[str, str]:
     """(the record's canonical JSON line without newline, its record_hash)."""
-    return chain_line(body_text(body), seq, prev_hash)
+    line, record_hash = chain_line(body_text(body).encode("utf-8"), seq, prev_hash)
+    return line.decode("utf-8"), record_hash
 
 
-def chain_line(text: str, seq: int, prev_hash: str) -> tuple[str, str]:
-    """A `body_text` with its place in the chain: prev_hash and seq go in where their
-    keys sort, the hash of the result goes in as record_hash. No re-encoding."""
-    at = text.rfind(_FORMAT_MEMBER)
-    if at < 0 or not text.endswith("}"):
+_FORMAT_BYTES = _FORMAT_MEMBER.encode()
+_HASH_KEY_BYTES = HASH_KEY.encode()
+_VERSION_BYTES = _VERSION_MEMBER.encode()
+
+
+def chain_line(body: bytes, seq: int, prev_hash: str) -> tuple[bytes, str]:
+    """A `body_text` (UTF-8) with its place in the chain: prev_hash and seq go in where
+    their keys sort, the hash of the result goes in as record_hash. No re-encoding."""
+    at = body.rfind(_FORMAT_BYTES)
+    if at < 0 or not body.endswith(b"}"):
         raise ValueError("not a record body")
-    rest = at + len(_FORMAT_MEMBER)
-    head = text[:at] + ',"prev_hash":' + dumps(prev_hash) + text[at:rest]
-    tail = text[rest:-1] + ',"seq":' + str(seq) + "}"
-    record_hash = sha256_hex((head + tail).encode("utf-8"))
-    return head + HASH_KEY + record_hash + '"' + tail, record_hash
+    rest = at + len(_FORMAT_BYTES)
+    head = body[:at] + b',"prev_hash":"' + prev_hash.encode("ascii") + b'"' + body[at:rest]
+    tail = body[rest:-1] + b',"seq":' + str(seq).encode("ascii") + b"}"
+    record_hash = sha256_hex(head + tail)
+    return head + _HASH_KEY_BYTES + record_hash.encode("ascii") + b'"' + tail, record_hash
 
 
 def line_hash(line: str) -> tuple[str | None, str | None]:
@@ -249,9 +255,12 @@ class RecordChain:
         self.engine_versions: set[str] = set()
 
     def next(self, body: RecordBody) -> str:
-        line, record_hash = record_line(body, self.seq + 1, self.prev_hash)
+        return self.next_bytes(body).decode("utf-8")
+
+    def next_bytes(self, body: RecordBody) -> bytes:
+        """The next record line, UTF-8, without its newline."""
+        line, self.prev_hash = chain_line(body_text(body).encode("utf-8"), self.seq + 1, self.prev_hash)
         self.seq += 1
-        self.prev_hash = record_hash
         self.rules_versions.add(body.rules_version)
         self.engine_versions.add(body.engine_version)
         return line
@@ -343,32 +352,35 @@ def body_text(body: RecordBody) -> str:
 
 
 class RecordTransform:
-    """The record chain as the line transform of a batch writer: `apply` turns a
-    worker's `body_text` into the record line, in output order; `recover` rebuilds the
-    chain from the last complete line on --resume; `unwrap` gives back a record line's
-    decision (with its `line`) to a reader that wants decisions."""
+    """The record chain as the line transform of a batch writer (engine/batch/writer.py):
+    `apply` turns a worker's `body_text` (UTF-8) into the record line, in output order;
+    `recover` rebuilds the chain from the last complete line on --resume; `unwrap`
+    gives a record line's decision, with its `line`, to a reader that wants decisions."""
 
     name = "records-" + RECORD_FORMAT
 
     def __init__(self) -> None:
         self.chain = RecordChain()
+        self.chain.engine_versions.add(engine_version())
 
-    def apply(self, text: str) -> str:
+    def apply(self, line: bytes) -> bytes:
         chain = self.chain
-        line, chain.prev_hash = chain_line(text, chain.seq + 1, chain.prev_hash)
+        out, chain.prev_hash = chain_line(line, chain.seq + 1, chain.prev_hash)
         chain.seq += 1
-        chain.rules_versions.add(json.loads(text[text.rfind(_VERSION_MEMBER) + len(_VERSION_MEMBER) - 1:-1]))
-        return line
+        at = line.rfind(_VERSION_BYTES)
+        chain.rules_versions.add(line[at + len(_VERSION_BYTES):-2].decode("utf-8"))
+        return out
 
-    def recover(self, last_line: str | None) -> None:
+    def recover(self, last_line: bytes | None) -> None:
         self.chain = RecordChain()
+        self.chain.engine_versions.add(engine_version())
         if last_line:
             record = parse(last_line)
             self.chain.seq, self.chain.prev_hash = int(record["seq"]), str(record["record_hash"])
             self.chain.rules_versions.add(str(record.get("rules_version", "")))
 
-    def unwrap(self, line: str) -> str:
+    def unwrap(self, line: bytes) -> bytes:
         record = json.loads(line)
         decision = dict(record["decision"])
         decision["line"] = record.get("line")
-        return json.dumps(decision, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return json.dumps(decision, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -214,10 +214,10 @@ def test_the_batch_transform_writes_what_the_chain_writes_and_resumes(engine):
     bodies = [record_body(raw, engine.evaluate(raw).to_dict(), line=n) for n, raw in enumerate(lines_of_cases(4), 1)]
     chain, transform = RecordChain(), RecordTransform()
     expected = [chain.next(b) for b in bodies]
-    assert [transform.apply(body_text(b)) for b in bodies] == expected
+    assert [transform.apply(body_text(b).encode()).decode() for b in bodies] == expected
+    assert transform.chain.rules_versions == {engine.rules_version}
     resumed = RecordTransform()
-    resumed.recover(expected[4])
-    assert [resumed.apply(body_text(b)) for b in bodies[5:]] == expected[5:]
-    assert resumed.chain.rules_versions == {engine.rules_version}
-    decision = json.loads(resumed.unwrap(expected[2]))
+    resumed.recover(expected[4].encode())
+    assert [resumed.apply(body_text(b).encode()).decode() for b in bodies[5:]] == expected[5:]
+    decision = json.loads(resumed.unwrap(expected[2].encode()))
     assert decision["line"] == 3 and decision["case_id"] == json.loads(lines_of_cases(0)[2])["case_id"]
