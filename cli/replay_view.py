@@ -1,13 +1,20 @@
 """Rich views of a replay report and of a rules diff (plain text when piped)."""
 from __future__ import annotations
 
+import sys
 from typing import Any
 
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
 from ..engine.i18n import Messages
-from .render import _box, console
+from .render import console
+
+
+def _box() -> box.Box | None:
+    return box.SIMPLE_HEAD if sys.stdout.isatty() else None
+
 
 SHOWN = 20          # records listed in full before "and N more"
 STATUS_STYLE = {"reproduced": "green", "differs": "bold red", "differs_details": "yellow", "no_bundle": "yellow",
