@@ -79,7 +79,7 @@ def check(case_file: Path, as_json: bool, as_of: str | None, explain: bool | Non
         sys.exit(EXIT_ERROR)
     if record is not None:
         try:
-            records_cli.write_single_record(text, decision.to_dict(), record, sign, rules_dir)
+            records_cli.write_single_record(text, engine, as_of_date, record, sign, rules_dir)
         except (OSError, ValueError) as exc:
             click.echo(f"xisai: cannot write the record: {exc}", err=True)
             sys.exit(EXIT_ERROR)

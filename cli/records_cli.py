@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +12,12 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
+from ..engine.batch.line import decide_line
 from ..engine.bundles import BundleError, export_bundle
+from ..engine.evaluate import Engine
 from ..engine.i18n import Messages
 from ..engine.record_writer import RecordWriter
-from ..engine.records import record_body
+from ..engine.records import read_case, record_body
 from ..engine.replay import EXIT_ERROR, Options, default_workers, replay
 from ..engine.rulebook import RuleError
 from ..engine.rules_diff import rules_diff
@@ -143,14 +146,16 @@ def rules_diff_command(old: str, new: str, as_json: bool, lang: str) -> None:
 
 # --- check --record -----------------------------------------------------------------
 
-def write_single_record(text: bytes, decision: dict[str, Any], path: Path, sign: Path | None,
+def write_single_record(text: bytes, engine: Engine, as_of: date | None, path: Path, sign: Path | None,
                         rules_dir: Path | None) -> Path:
-    """The record of one checked case, its seal and the rules bundle beside it."""
+    """The record of one checked case, decided as a batch line is (so that replay gives
+    the same), its seal, and the rules bundle beside it."""
     key = load_private_key(sign) if sign is not None else None
     writer = RecordWriter(path)
     try:
         writer.keep_bundle(rules_dir)
-        writer.write(record_body(text, decision))  # exactly what the engine read
+        case, data = read_case(text)
+        writer.write(record_body(text, decide_line(engine, text, as_of, None, case=data), case=case))
         writer.finish(key)
     finally:
         writer.close()

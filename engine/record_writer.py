@@ -15,6 +15,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from .batch.line import decide_line
 from .bundles import export_bundle
 from .evaluate import Engine
 from .records import RecordBody, RecordChain, read_case, record_body, truncate_incomplete
@@ -62,10 +63,10 @@ class RecordWriter:
 
 
 def record_cases(engine: Engine, lines: Iterable[bytes], out: Path, *, as_of: date | None = None,
-                 lang: str | None = None, key: Ed25519PrivateKey | None = None, resume: bool = False,
+                 key: Ed25519PrivateKey | None = None, resume: bool = False,
                  rules_dir: Path | None = None, first_line: int = 1, bundle_dir: Path | None = None) -> dict[str, Any]:
-    """Evaluate each input line (without its newline) and write its record; returns the seal.
-    With `resume`, lines already recorded in `out` are skipped."""
+    """Decide each input line (without its newline) as a batch does and write its
+    record; returns the seal. With `resume`, lines already recorded in `out` are skipped."""
     writer = RecordWriter(out, resume=resume)
     try:
         writer.keep_bundle(rules_dir, bundle_dir)
@@ -73,7 +74,7 @@ def record_cases(engine: Engine, lines: Iterable[bytes], out: Path, *, as_of: da
             if number - first_line < writer.written:
                 continue
             case, data = read_case(raw)  # parsed once, for the record and the engine
-            decision = engine.evaluate(data, as_of=as_of, lang=lang).to_dict()
+            decision = decide_line(engine, raw, as_of, None, case=data)  # as a batch decides a line
             writer.write(record_body(raw, decision, line=number, case=case))
         return writer.finish(key)
     finally:

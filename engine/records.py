@@ -40,7 +40,7 @@ HASH_KEY = ',"record_hash":"'          # the member cut out to check a line's ha
 HASH_LEN = len(GENESIS)
 _FORMAT_MEMBER = ',"record_format":"' + RECORD_FORMAT + '"'
 _VERSION_MEMBER = ',"rules_version":"'
-CASE_KEYS = ("case", "case_text", "case_base64")
+CASE_KEYS = ("case", "case_text", "case_base64", "case_omitted")
 
 
 @cache
@@ -55,14 +55,20 @@ def engine_version() -> str:
 @dataclass(frozen=True)
 class CasePart:
     """A case as received, in the form a record holds it."""
-    key: str        # "case", "case_text" or "case_base64"
+    key: str        # one of CASE_KEYS
     json: str       # the canonical JSON of the value under that key
     sha256: str
 
-    def engine_input(self) -> str | bytes:
-        """What to hand `Engine.evaluate` so that it reads what it read the first time."""
+    def engine_input(self) -> str | bytes | None:
+        """What to hand the engine so that it reads what it read the first time (None:
+        a line too long to read, which a batch decides without reading)."""
+        if self.key == "case_omitted":
+            return None
         value = json.loads(self.json) if self.key != "case" else self.json
         return base64.b64decode(value) if self.key == "case_base64" else value
+
+
+OMITTED = CasePart("case_omitted", "true", sha256_hex(b""))  # a batch line over its length limit, never read
 
 
 def case_part(raw: str | bytes) -> CasePart:
@@ -114,6 +120,8 @@ def case_part_from_record(record: dict[str, Any]) -> CasePart:
     text = dumps(value)
     if key == "case":
         data = text.encode("utf-8")
+    elif key == "case_omitted":
+        data = b""
     elif key == "case_text":
         data = str(value).encode("utf-8", "surrogatepass")
     else:
@@ -224,6 +232,8 @@ def envelope(text: str) -> Envelope | None:
         case_json = text[start:j]
         if key == "case":
             data = case_json.encode("utf-8")
+        elif key == "case_omitted":
+            data = b""
         else:
             value = json.loads(case_json)
             data = base64.b64decode(value) if key == "case_base64" else value.encode("utf-8", "surrogatepass")

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from .batch.line import decide_line
 from .canonical import dumps, dumps_native, parse, sha256_hex
 from .decision_diff import diff
 from .evaluate import Engine, EngineError
@@ -127,7 +128,7 @@ def _fast(pos: int, raw: bytes, dirs: dict[str, str | None],
         return None, None
     try:
         as_of = date.fromisoformat(env.as_of) if env.as_of else None
-        new = _engine(rules_dir).evaluate(env.case.engine_input(), as_of=as_of).to_dict()
+        new = decide_line(_engine(rules_dir), env.case.engine_input(), as_of, None)
     except (EngineError, ValueError, TypeError, KeyError):
         return None, None
     if override is not None and version is not None:
@@ -169,7 +170,7 @@ def _evaluate(result: LineResult, record: dict[str, Any], engine: Engine, other_
         try:
             case = case_part_from_record(record).engine_input()
             as_of = date.fromisoformat(record["as_of"]) if isinstance(record.get("as_of"), str) else None
-            new = engine.evaluate(case, as_of=as_of).to_dict()
+            new = decide_line(engine, case, as_of, None)
         except (EngineError, ValueError, TypeError, KeyError) as exc:
             result.status, result.error = FAILED, f"{type(exc).__name__}: {exc}"
             return

@@ -47,17 +47,23 @@ def evaluate_line(engine: Engine, raw: bytes | None, line_no: int, as_of: date |
     """The output line for one input line (`raw` without its newline; None when the
     line was longer than MAX_LINE_BYTES and was skipped unread). Never raises for a
     fault of the line or of the engine: that is a decision too."""
+    return finish(decide_line(engine, raw, as_of, today), line_no)
+
+
+def decide_line(engine: Engine, raw: bytes | str | None, as_of: date | None, today: date | None,
+                case: Any = None) -> dict[str, Any]:
+    """The decision for one input line, without its `line` (records and replay use it
+    too). `case`: the line's data when the caller has parsed it already."""
     if raw is None:
-        data = problem_decision(engine.rules_version, "invalid", "line_too_long", {"limit": str(MAX_LINE_BYTES)})
-    elif not raw.strip():
-        data = problem_decision(engine.rules_version, "invalid", "empty_line")
-    else:
-        try:
-            data = engine.evaluate(raw, as_of=as_of, today=today).to_dict()
-        except Exception as exc:  # EngineError, or a bug: this line's report, never the end of the batch
-            detail = f"{type(exc).__name__}: {exc}"
-            data = problem_decision(engine.rules_version, STATUS_ERROR, "engine_error", {"detail": detail}, case_id_of(raw))
-    return finish(data, line_no)
+        return problem_decision(engine.rules_version, "invalid", "line_too_long", {"limit": str(MAX_LINE_BYTES)})
+    if not raw.strip():
+        return problem_decision(engine.rules_version, "invalid", "empty_line")
+    try:
+        return engine.evaluate(raw if case is None else case, as_of=as_of, today=today).to_dict()
+    except Exception as exc:  # EngineError, or a bug: this line's report, never the end of the batch
+        detail = f"{type(exc).__name__}: {exc}"
+        text = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+        return problem_decision(engine.rules_version, STATUS_ERROR, "engine_error", {"detail": detail}, case_id_of(text))
 
 
 def crashed_line(rules_version: str, raw: bytes | None, line_no: int, how: str) -> Result:

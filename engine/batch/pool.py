@@ -26,6 +26,7 @@ from typing import Any
 from .errors import BatchError
 from .line import Result, crashed_line
 from .reader import InputChunk, Line
+from .records_line import crashed_record
 from .worker import Settings, worker_main
 
 # Stages of a task, in the order a dying task goes through them.
@@ -225,7 +226,8 @@ class WorkerPool:
             waiting.appendleft(self._task(task.seq, task.lines, ALONE_AGAIN))
         else:
             (number, raw), = task.lines
-            open_[task.seq].results[number] = crashed_line(self._settings.rules_version, raw, number, _how(code))
+            crashed = crashed_record if self._settings.records else crashed_line
+            open_[task.seq].results[number] = crashed(self._settings.rules_version, raw, number, _how(code))
             self.crashed_lines += 1
 
 

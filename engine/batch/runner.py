@@ -26,11 +26,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
+from ..records import RecordTransform
 from ..rulebook import RuleBook, RuleError, load_rulebook
 from .errors import BatchError
 from .line import Result, tally_of
 from .pool import WorkerPool
 from .reader import InputChunk, LineReader
+from .records_line import keep_bundle, seal_output
 from .sidecar import Checkpoint, RunRecord, sidecar_path
 from .summary import Summary
 from .worker import Settings
@@ -52,6 +54,8 @@ class BatchOptions:
     dask: str | None = None             # a scheduler address
     partition_lines: int = 20_000
     sync_seconds: float = 2.0
+    records: bool = False               # each line a decision record, sealed at the end (docs/records.md)
+    sign_key: Any = None                # an Ed25519 private key: the seal is signed
 
 
 @dataclass
@@ -103,7 +107,9 @@ class Executor(Protocol):
 
 def run_batch(opts: BatchOptions, on_progress: Callable[[Progress], None] | None = None,
               transform: LineTransform | None = None) -> Outcome:
-    transform = transform or PlainLines()
+    transform = transform or (RecordTransform() if opts.records else PlainLines())
+    if opts.records and opts.output == STDIO:
+        raise BatchError("--records needs an output file: its seal and rules bundle go beside it")
     try:
         book = load_rulebook(opts.rules_dir)
     except RuleError as exc:
@@ -154,7 +160,9 @@ def _run(opts: BatchOptions, book: RuleBook, record: RunRecord, start: _Start, o
     reader, lines_kept, offset_kept, size = start.reader, start.lines, start.offset, record.input_size
     writer = OutputWriter(out, transform, lines_kept, offset_kept, opts.sync_seconds, can_sync=side is not None)
     settings = Settings(str(opts.rules_dir.resolve()) if opts.rules_dir else None, record.rules_version,
-                        date.fromisoformat(record.as_of) if record.as_of else None, date.fromisoformat(record.today))
+                        date.fromisoformat(record.as_of) if record.as_of else None, date.fromisoformat(record.today),
+                        records=opts.records)
+    bundles = keep_bundle(Path(opts.output), opts.rules_dir) if opts.records else {}
     workers = opts.workers or os.cpu_count() or 1
     started = time.monotonic()
     input_bytes = reader.offset
@@ -202,6 +210,8 @@ def _run(opts: BatchOptions, book: RuleBook, record: RunRecord, start: _Start, o
         restarts = executor.restarts
     if not interrupted and side is not None:
         shutil.rmtree(_parts_dir(Path(opts.output)), ignore_errors=True)
+        if opts.records and isinstance(transform, RecordTransform):
+            seal_output(Path(opts.output), transform.chain, bundles, opts.sign_key)
     return Outcome(summary, record, book, writer.lines, lines_kept, interrupted, restarts, opts.output)
 
 

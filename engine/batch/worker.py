@@ -22,6 +22,7 @@ from multiprocessing.connection import Connection
 from ..evaluate import Engine
 from .line import Result, evaluate_line
 from .reader import Line
+from .records_line import record_result
 
 CRASH_ENV = "XISAI_TEST_CRASH_ON"
 HOLD_ENV = "XISAI_TEST_HOLD_ON"
@@ -34,6 +35,7 @@ class Settings:
     rules_version: str
     as_of: date | None
     today: date
+    records: bool = False   # each line a decision record (records_line.py), not a bare decision
 
 
 def build_engine(settings: Settings) -> Engine:
@@ -75,11 +77,12 @@ class TestHooks:
 
 
 def evaluate_lines(engine: Engine, lines: list[Line], settings: Settings, hooks: TestHooks | None) -> list[Result]:
+    decide = record_result if settings.records else evaluate_line
     out = []
     for number, raw in lines:
         if hooks is not None:
             hooks.before(raw)
-        out.append(evaluate_line(engine, raw, number, settings.as_of, settings.today))
+        out.append(decide(engine, raw, number, settings.as_of, settings.today))
     return out
 
 

@@ -1,0 +1,75 @@
+"""`xisai batch --records`: each output line a record of the chain, sealed and signed,
+the rules bundle beside it; the same bytes as the reference writer, after --resume
+too; and a batch replays clean."""
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+from batch_support import BAD_LINES, TOTAL, standard_input, xisai
+
+from xisai.engine.batch.errors import BatchError
+from xisai.engine.batch.runner import BatchOptions, run_batch
+from xisai.engine.bundles import bundle_name
+from xisai.engine.evaluate import Engine
+from xisai.engine.record_writer import record_cases
+from xisai.engine.replay import EXIT_OK, REPRODUCED, Options, replay
+from xisai.engine.seal import load_private_key, load_public_key, new_key_pair, read_seal, seal_path
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory):
+    path = tmp_path_factory.mktemp("in") / "cases.jsonl"
+    return path, standard_input(path)
+
+
+def test_batch_records_are_the_reference_writers_bytes_with_two_workers(source, tmp_path):
+    path, lines = source
+    out = tmp_path / "batch" / "records.jsonl"
+    out.parent.mkdir()
+    run_batch(BatchOptions(str(path), str(out), workers=2, chunk_lines=8, records=True))
+    reference = tmp_path / "reference.jsonl"
+    record_cases(Engine(), lines, reference, bundle_dir=tmp_path)
+    assert out.read_bytes() == reference.read_bytes()
+    assert read_seal(seal_path(out)) == read_seal(seal_path(reference))
+    records = [json.loads(x) for x in out.read_bytes().splitlines()]
+    assert [r["seq"] for r in records] == [r["line"] for r in records] == list(range(1, TOTAL + 1))
+    assert records[9]["decision"]["errors"][0]["code"] == "empty_line" and records[9]["case_text"] == ""
+    assert records[8]["case_text"] == BAD_LINES[9].decode()
+    assert (out.parent / bundle_name(records[0]["rules_version"])).is_file()
+
+
+def test_a_resumed_records_run_continues_the_chain_and_is_sealed_once_whole(source, tmp_path):
+    path, _ = source
+    whole, cut = tmp_path / "whole.jsonl", tmp_path / "cut.jsonl"
+    run_batch(BatchOptions(str(path), str(whole), workers=1, chunk_lines=16, records=True))
+    data = whole.read_bytes()
+    # an interrupted run: its run record, 40 complete lines and half of the 41st, no seal
+    cut.with_name("cut.jsonl.run.json").write_bytes(whole.with_name("whole.jsonl.run.json").read_bytes())
+    rows = data.splitlines(keepends=True)
+    cut.write_bytes(b"".join(rows[:40]) + rows[40][:100])
+    outcome = run_batch(BatchOptions(str(path), str(cut), workers=1, resume=True, records=True))
+    assert (outcome.resumed_from, outcome.lines) == (40, TOTAL)
+    assert cut.read_bytes() == data
+    assert read_seal(seal_path(cut)) == read_seal(seal_path(whole))
+    with pytest.raises(BatchError, match="transform"):  # a plain resume of a records run is refused
+        run_batch(BatchOptions(str(path), str(cut), workers=1, resume=True))
+
+
+def test_records_need_an_output_file(source):
+    with pytest.raises(BatchError, match="output file"):
+        run_batch(BatchOptions(str(source[0]), "-", records=True))
+
+
+def test_a_signed_batch_replays_clean_on_the_command_line(source, tmp_path):
+    private, public = new_key_pair(tmp_path / "keys")
+    out = tmp_path / "signed.jsonl"
+    done = subprocess.run([*xisai(), "batch", str(source[0]), "-o", str(out), "--sign", str(private), "--workers", "2",
+                           "--quiet"], capture_output=True)
+    assert done.returncode == 2, done.stderr  # the standard input has invalid lines on purpose
+    document = read_seal(seal_path(out))
+    assert document["seal"]["count"] == TOTAL and document["signature"]["algorithm"] == "ed25519"
+    report = replay(out, Options(trusted_key=load_public_key(public), workers=2))
+    assert report.counts == {REPRODUCED: TOTAL} and report.findings == [] and report.exit_code == EXIT_OK
+    assert load_private_key(private)  # the key file stays readable
