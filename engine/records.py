@@ -23,6 +23,7 @@ on the bytes as written: the `record_hash` member is cut out and the rest hashed
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ HASH_KEY = ',"record_hash":"'          # the member cut out to check a line's ha
 HASH_LEN = len(GENESIS)
 _FORMAT_MEMBER = ',"record_format":"' + RECORD_FORMAT + '"'
 _VERSION_MEMBER = ',"rules_version":"'
+_HASH_KEY_BYTES = HASH_KEY.encode()
 CASE_KEYS = ("case", "case_text", "case_base64", "case_omitted")
 
 
@@ -159,7 +161,6 @@ def record_line(body: RecordBody, seq: int, prev_hash: str) -> tuple[str, str]:
 
 
 _FORMAT_BYTES = _FORMAT_MEMBER.encode()
-_HASH_KEY_BYTES = HASH_KEY.encode()
 _VERSION_BYTES = _VERSION_MEMBER.encode()
 
 
@@ -176,18 +177,20 @@ def chain_line(body: bytes, seq: int, prev_hash: str) -> tuple[bytes, str]:
     return head + _HASH_KEY_BYTES + record_hash.encode("ascii") + b'"' + tail, record_hash
 
 
-def line_hash(line: str) -> tuple[str | None, str | None]:
-    """(stored record_hash, hash of the line without it) for a canonical record line;
-    (None, None) when the line has no top-level record_hash member where one belongs."""
-    at = line.rfind(HASH_KEY)
+def line_hash(line: bytes) -> tuple[str | None, str | None]:
+    """(stored record_hash, hash of the line without it) for a canonical record line
+    (UTF-8, no newline); (None, None) when the line has no top-level record_hash member
+    where one belongs."""
+    at = line.rfind(_HASH_KEY_BYTES)
     if at < 0:
         return None, None
-    start = at + len(HASH_KEY)
-    stored = line[start:start + HASH_LEN]
-    if line[start + HASH_LEN:start + HASH_LEN + 1] != '"':
+    start = at + len(_HASH_KEY_BYTES)
+    end = start + HASH_LEN
+    if line[end:end + 1] != b'"':
         return None, None
-    rest = line[:at] + line[start + HASH_LEN + 1:]
-    return stored, sha256_hex(rest.encode("utf-8"))
+    digest = hashlib.sha256(line[:at])  # the two sides of the member, hashed without joining them
+    digest.update(line[end + 1:])
+    return line[start:end].decode("ascii", "replace"), "sha256:" + digest.hexdigest()
 
 
 @dataclass(slots=True)
@@ -195,54 +198,59 @@ class Envelope:
     """The fields of a record line read without parsing its case and decision."""
     as_of: str | None
     case: CasePart
-    decision_json: str
     tail: dict[str, Any]       # decision_sha256, engine_version, line, prev_hash, record_format,
                                # record_hash, rules_version, seq
 
 
-_DECODER = json.JSONDecoder()
-_CASE_SHA = ',"case_sha256":"'
-_DECISION = '","decision":'
-_DECISION_SHA = ',"decision_sha256":"'
+_HEAD = b'{"as_of":'
+_CASE_MEMBERS = tuple((k, f',"{k}":'.encode()) for k in CASE_KEYS)
+_CASE_SHA = b',"case_sha256":"'
+_DECISION = b'","decision":'
+_DECISION_SHA = b',"decision_sha256":"'
 
 
-def envelope(text: str) -> Envelope | None:
-    """Split a canonical record line at its known members: the case and the decision
-    are sliced out, not parsed, and every other member is a scalar. None when the
-    line is not laid out as written (then parse it whole), or when the sliced case
-    does not hash to the case_sha256 beside it."""
-    head = '{"as_of":'
-    if not text.startswith(head):
+def envelope(line: bytes) -> Envelope | None:
+    """Split a canonical record line (UTF-8, no newline) at its known members: the case
+    and the decision are sliced out, not parsed, and every other member is a scalar.
+    None when the line is not laid out as written (then parse it whole), or when the
+    sliced case does not hash to the case_sha256 beside it."""
+    if not line.startswith(_HEAD):
         return None
+    i = len(_HEAD)
     try:
-        as_of, i = _DECODER.raw_decode(text, len(head))
-        key = next((k for k in CASE_KEYS if text.startswith(f',"{k}":', i)), None)
+        if line.startswith(b"null", i):
+            as_of, i = None, i + 4
+        elif line[i:i + 1] == b'"':
+            end = line.index(b'"', i + 1)
+            as_of, i = line[i + 1:end].decode("utf-8"), end + 1
+        else:
+            return None
+        key, member = next(((k, m) for k, m in _CASE_MEMBERS if line.startswith(m, i)), (None, b""))
         if key is None:
             return None
-        start = i + len(key) + 4
-        j = text.find(_CASE_SHA, start)
+        start = i + len(member)
+        j = line.find(_CASE_SHA, start)
         k = j + len(_CASE_SHA)
-        if j < 0 or not text.startswith(_DECISION, k + HASH_LEN):
+        if j < 0 or not line.startswith(_DECISION, k + HASH_LEN):
             return None
-        p = text.rfind(_DECISION_SHA)
-        decision_at = k + HASH_LEN + len(_DECISION)
-        if p < decision_at:
+        p = line.rfind(_DECISION_SHA)
+        if p < k + HASH_LEN + len(_DECISION):
             return None
-        tail = json.loads("{" + text[p + 1:])
-        case_json = text[start:j]
+        tail = json.loads(b"{" + line[p + 1:])
+        case_bytes = line[start:j]
         if key == "case":
-            data = case_json.encode("utf-8")
+            data = case_bytes
         elif key == "case_omitted":
             data = b""
         else:
-            value = json.loads(case_json)
+            value = json.loads(case_bytes)
             data = base64.b64decode(value) if key == "case_base64" else value.encode("utf-8", "surrogatepass")
+        sha = sha256_hex(data)
+        if sha.encode("ascii") != line[k:k + HASH_LEN] or not isinstance(tail, dict):
+            return None
+        return Envelope(as_of, CasePart(key, case_bytes.decode("utf-8"), sha), tail)
     except (ValueError, TypeError, AttributeError):
         return None
-    sha = sha256_hex(data)
-    if sha != text[k:k + HASH_LEN] or not isinstance(tail, dict) or (as_of is not None and not isinstance(as_of, str)):
-        return None
-    return Envelope(as_of, CasePart(key, case_json, sha), text[decision_at:p], tail)
 
 
 def recomputed_hash(record: dict[str, Any]) -> str:

@@ -46,7 +46,7 @@ class Options:
     trusted_key: Any = None                  # an Ed25519PublicKey for --verify-key
     rules: str | None = None                 # None: each record's own; "current"; a bundle or a directory
     bundle_dirs: list[Path] = field(default_factory=list)
-    workers: int = 1
+    workers: int = 0                         # worker processes; 0: in this process
     chunk_bytes: int = 1 << 20
     listed: int = 10_000                     # records not reproduced kept in full in the report
 

@@ -47,7 +47,7 @@ def inspect(pos: int, raw: bytes) -> tuple[Entry, dict[str, Any] | None, bool]:
         return Entry(pos, error=type(exc).__name__, complete=complete), None, False
     if not isinstance(record, dict) or not isinstance(record.get("seq"), int) or "record_hash" not in record:
         return Entry(pos, error="not_a_record", complete=complete), None, False
-    stored, computed = line_hash(text)
+    stored, computed = line_hash(body)
     claimed = record.get("record_hash")
     ok = stored is not None and stored == computed == claimed
     reformatted = False
@@ -111,15 +111,12 @@ def _fast(pos: int, raw: bytes, dirs: dict[str, str | None],
     """The common case, without parsing the record: an intact line whose decision
     reproduces. Otherwise (None, the new decision if one was made) for `_slow`."""
     complete = raw.endswith(b"\n")
-    try:
-        text = (raw[:-1] if complete else raw).decode("utf-8")
-    except UnicodeDecodeError:
-        return None, None
-    env = envelope(text)
+    body = raw[:-1] if complete else raw
+    env = envelope(body)
     if env is None:
         return None, None
     tail = env.tail
-    stored, computed = line_hash(text)
+    stored, computed = line_hash(body)
     if stored is None or stored != computed or stored != tail.get("record_hash") or not isinstance(tail.get("seq"), int):
         return None, None
     version = _str(tail.get("rules_version"))
@@ -200,16 +197,11 @@ def chain_entries(records: Path) -> list[Entry]:
 def chain_entry(pos: int, raw: bytes) -> Entry:
     """A line's place in the chain, without evaluating it."""
     complete = raw.endswith(b"\n")
-    try:
-        text = (raw[:-1] if complete else raw).decode("utf-8")
-    except UnicodeDecodeError:
-        text = ""
-    env = envelope(text) if text else None
+    body = raw[:-1] if complete else raw
+    env = envelope(body)
     if env is not None:
-        stored, computed = line_hash(text)
+        stored, computed = line_hash(body)
         seq = env.tail.get("seq")
         if stored is not None and stored == computed == env.tail.get("record_hash") and isinstance(seq, int):
             return Entry(pos, seq=seq, prev=_str(env.tail.get("prev_hash")), stored=stored, hash_ok=True, complete=complete)
     return inspect(pos, raw)[0]
-
-

@@ -17,11 +17,11 @@ Chunk = tuple[list[tuple[int, bytes]], dict[str, str | None]]
 
 
 def run_chunks(work: Iterable[Chunk], override: str | None, workers: int) -> Iterator[list[LineResult]]:
-    """`replay_lines` over the chunks, in order: here, or in `workers` processes with at
+    """`replay_lines` over the chunks, in order: here (`workers` 0), or in `workers` processes with at
     most a few chunks in flight each (memory stays flat on long files). A worker that
     dies (a case that crashes the C library) is replaced; its chunk is replayed again
     one line per task, and a line that kills a worker on its own is reported `failed`."""
-    if workers <= 1:
+    if workers <= 0:
         for items, dirs in work:
             yield replay_lines(items, dirs, override)
         return
@@ -30,7 +30,7 @@ def run_chunks(work: Iterable[Chunk], override: str | None, workers: int) -> Ite
         pending: deque[tuple[Chunk, tuple[ProcessPoolExecutor, Future[list[LineResult]]]]] = deque()
         for chunk in work:
             pending.append((chunk, pool.submit(chunk, override)))
-            if len(pending) >= 3 * workers:
+            if len(pending) >= 2 * workers + 2:  # as many in flight as batch keeps
                 yield pool.result(*pending.popleft(), override)
         while pending:
             yield pool.result(*pending.popleft(), override)

@@ -122,8 +122,8 @@ def test_a_record_line_is_canonical_and_its_hash_checks(engine):
     assert dumps(record) == line
     assert list(record) == sorted(record)
     assert record["seq"] == 1 and record["prev_hash"] == GENESIS and record["line"] == 1
-    assert line_hash(line) == (record_hash, record_hash)
-    assert line_hash(line.replace('"line":1', '"line":2')) != (record_hash, record_hash)
+    assert line_hash(line.encode()) == (record_hash, record_hash)
+    assert line_hash(line.replace('"line":1', '"line":2').encode()) != (record_hash, record_hash)
 
 
 def test_the_same_cases_give_byte_identical_records_and_seals(engine, tmp_path):
