@@ -28,8 +28,9 @@ from .replay_line import (
     REPRODUCED,
     LineResult,
     chain_entries,
+    intact,
 )
-from .replay_pool import run_chunks
+from .replay_pool import Chunk, run_chunks
 from .rulebook import RuleError, default_rules_dir, rules_version
 from .seal import check_signature, key_id, read_seal, seal_path
 
@@ -182,12 +183,15 @@ def replay(records: Path, options: Options, progress: Callable[[int, int], None]
         tracker = integrity.Tracker()
         versions: set[str] = set()
 
-        def work() -> Iterator[tuple[list[tuple[int, bytes]], dict[str, str | None]]]:
-            for items, done in _chunks(records, options.chunk_bytes):
-                dirs = {}
-                if rules.override is None:
-                    for _, raw in items:
-                        v = _version_of(raw)
+        def work() -> Iterator[Chunk]:
+            for lines, done in _chunks(records, options.chunk_bytes):
+                dirs: dict[str, str | None] = {}
+                items = []
+                for pos, raw in lines:
+                    checked = intact(raw)  # here, while reading: the workers only decide
+                    items.append((pos, raw, checked))
+                    if rules.override is None:
+                        v = checked.rules_version if checked is not None else _version_of(raw)
                         if v is not None and v not in dirs:
                             dirs[v] = rules.resolve(v)
                 yield items, dirs

@@ -13,7 +13,7 @@ from .canonical import dumps, dumps_native, parse, sha256_hex
 from .decision_diff import diff
 from .evaluate import Engine, EngineError
 from .integrity import Entry
-from .records import case_part_from_record, envelope, line_hash, recomputed_hash
+from .records import Envelope, case_part_from_record, envelope, line_hash, recomputed_hash
 
 # Outcomes of one record (docs/records.md).
 REPRODUCED = "reproduced"        # the same decision, byte for byte
@@ -95,31 +95,53 @@ def _engine(rules_dir: str) -> Engine:
     return _ENGINES[rules_dir]
 
 
-def replay_lines(items: list[tuple[int, bytes]], dirs: dict[str, str | None], override: str | None) -> list[LineResult]:
-    """Inspect and re-evaluate a run of lines. `dirs` maps each rules_version to the
-    directory of its rules (None: not found); `override`, when not None, is the rules
-    directory to use for every record instead."""
+@dataclass(slots=True)
+class Intact:
+    """A line whose hash checks, read without parsing its case and decision."""
+    envelope: Envelope
+    stored: str
+    complete: bool
+
+    @property
+    def rules_version(self) -> str | None:
+        return _str(self.envelope.tail.get("rules_version"))
+
+
+def intact(raw: bytes) -> Intact | None:
+    """The line as written, if its hash checks on the bytes (most lines of most files):
+    the replaying process checks this while it reads, its workers only decide."""
+    complete = raw.endswith(b"\n")
+    body = raw[:-1] if complete else raw
+    env = envelope(body)
+    if env is None or not isinstance(env.tail.get("seq"), int):
+        return None
+    stored, computed = line_hash(body)
+    if stored is None or stored != computed or stored != env.tail.get("record_hash"):
+        return None
+    return Intact(env, stored, complete)
+
+
+Item = tuple[int, bytes, Intact | None]   # line number in the file, its bytes, `intact(bytes)`
+
+
+def replay_lines(items: list[Item], dirs: dict[str, str | None], override: str | None) -> list[LineResult]:
+    """Re-evaluate a run of lines (each with what `intact` found). `dirs` maps each
+    rules_version to the directory of its rules (None: not found); `override`, when not
+    None, is the rules directory to use for every record instead."""
     out = []
-    for pos, raw in items:
-        result, new = _fast(pos, raw, dirs, override)
+    for pos, raw, checked in items:
+        result, new = _fast(pos, checked, dirs, override) if checked is not None else (None, None)
         out.append(result if result is not None else _slow(pos, raw, dirs, override, new))
     return out
 
 
-def _fast(pos: int, raw: bytes, dirs: dict[str, str | None],
+def _fast(pos: int, checked: Intact, dirs: dict[str, str | None],
           override: str | None) -> tuple[LineResult | None, dict[str, Any] | None]:
     """The common case, without parsing the record: an intact line whose decision
     reproduces. Otherwise (None, the new decision if one was made) for `_slow`."""
-    complete = raw.endswith(b"\n")
-    body = raw[:-1] if complete else raw
-    env = envelope(body)
-    if env is None:
-        return None, None
+    env = checked.envelope
     tail = env.tail
-    stored, computed = line_hash(body)
-    if stored is None or stored != computed or stored != tail.get("record_hash") or not isinstance(tail.get("seq"), int):
-        return None, None
-    version = _str(tail.get("rules_version"))
+    version = checked.rules_version
     rules_dir = override if override is not None else dirs.get(version or "")
     if rules_dir is None:
         return None, None
@@ -132,7 +154,8 @@ def _fast(pos: int, raw: bytes, dirs: dict[str, str | None],
         new["rules_version"] = version  # under other rules, only what they decide counts
     if sha256_hex(dumps_native(new).encode("utf-8")) != tail.get("decision_sha256"):
         return None, new
-    entry = Entry(pos, seq=tail["seq"], prev=_str(tail.get("prev_hash")), stored=stored, hash_ok=True, complete=complete)
+    entry = Entry(pos, seq=tail["seq"], prev=_str(tail.get("prev_hash")), stored=checked.stored, hash_ok=True,
+                  complete=checked.complete)
     return LineResult(entry, REPRODUCED, version, case_id=_str(new.get("case_id")),
                       input_line=tail.get("line") if isinstance(tail.get("line"), int) else None), None
 
@@ -196,12 +219,9 @@ def chain_entries(records: Path) -> list[Entry]:
 
 def chain_entry(pos: int, raw: bytes) -> Entry:
     """A line's place in the chain, without evaluating it."""
-    complete = raw.endswith(b"\n")
-    body = raw[:-1] if complete else raw
-    env = envelope(body)
-    if env is not None:
-        stored, computed = line_hash(body)
-        seq = env.tail.get("seq")
-        if stored is not None and stored == computed == env.tail.get("record_hash") and isinstance(seq, int):
-            return Entry(pos, seq=seq, prev=_str(env.tail.get("prev_hash")), stored=stored, hash_ok=True, complete=complete)
-    return inspect(pos, raw)[0]
+    checked = intact(raw)
+    if checked is None:
+        return inspect(pos, raw)[0]
+    tail = checked.envelope.tail
+    return Entry(pos, seq=tail["seq"], prev=_str(tail.get("prev_hash")), stored=checked.stored, hash_ok=True,
+                 complete=checked.complete)

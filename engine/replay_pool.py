@@ -11,9 +11,9 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from .replay_line import FAILED, LineResult, chain_entry, forget_engines, replay_lines
+from .replay_line import FAILED, Item, LineResult, chain_entry, forget_engines, replay_lines
 
-Chunk = tuple[list[tuple[int, bytes]], dict[str, str | None]]
+Chunk = tuple[list[Item], dict[str, str | None]]
 
 
 def run_chunks(work: Iterable[Chunk], override: str | None, workers: int) -> Iterator[list[LineResult]]:
@@ -68,7 +68,7 @@ class _Pool:
                 out.extend(self.executor.submit(replay_lines, [item], dirs, override).result())
             except BrokenProcessPool:
                 self._restart()
-                out.append(LineResult(chain_entry(*item), FAILED, error="the line killed its worker process"))
+                out.append(LineResult(chain_entry(item[0], item[1]), FAILED, error="the line killed its worker process"))
         return out
 
     def _restart(self) -> None:
