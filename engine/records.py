@@ -6,7 +6,8 @@ A record is the canonical JSON (engine/canonical.py) of
     case             the case as the engine read it, canonical            } exactly one
     case_text        or the raw line, when the engine does not read it    } of these
     case_base64      as data, as text (or, if not UTF-8, as bytes)        }
-    case_sha256      sha256 of the canonical case bytes / the text's UTF-8 / the bytes
+    case_omitted     or true: a batch line too long to be read            }
+    case_sha256      sha256 of the canonical case bytes / the text's UTF-8 / the bytes / no bytes
     decision         the decision (opaque JSON; replay reads its floor fields)
     decision_sha256  sha256 of the decision's canonical bytes
     engine_version   the xisai package version
