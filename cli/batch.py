@@ -54,16 +54,17 @@ class _BatchCommand(click.Command):
               help="Lines per partition with --dask.")
 @click.option("--sync-seconds", type=click.FloatRange(min=0), default=2.0, show_default=True,
               help="How often the output is fsynced and the run record checkpointed.")
-@click.option("--records", is_flag=True,
-              help="Write each line as a decision record, chained by hash, sealed in OUTPUT.seal.json, with the "
-                   "rules bundle beside it (docs/records.md).")
+@click.option("--records/--decisions-only", "records", default=None,
+              help="Each line a decision record, chained by hash, sealed in OUTPUT.seal.json, with the rules bundle "
+                   "beside it (docs/records.md): the default when OUTPUT is a file. --decisions-only writes the bare "
+                   "decisions (the only choice for standard output, which has nowhere to put a seal).")
 @click.option("--sign", "sign", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               metavar="KEY", help="Sign the seal with this Ed25519 private key (xisai keys new); implies --records.")
 @lang_option
 @rules_option
 def batch(input_file: str, output: str, as_of: datetime | None, workers: int | None, resume: bool,
           summary_csv: Path | None, summary_json: Path | None, progress_json: bool, quiet: bool, dask: str | None,
-          chunk_lines: int, partition_lines: int, sync_seconds: float, records: bool, sign: Path | None,
+          chunk_lines: int, partition_lines: int, sync_seconds: float, records: bool | None, sign: Path | None,
           lang: str, rules_dir: Path | None) -> None:
     """Decide every case of a JSON Lines file, in input order.
 
@@ -80,7 +81,8 @@ def batch(input_file: str, output: str, as_of: datetime | None, workers: int | N
     options = BatchOptions(input=input_file, output=output, as_of=as_of.date() if as_of else None, workers=workers,
                            chunk_lines=chunk_lines, resume=resume, rules_dir=rules_dir, dask=dask,
                            partition_lines=partition_lines, sync_seconds=sync_seconds,
-                           records=records or sign is not None, sign_key=key)
+                           records=sign is not None or (records if records is not None else output != "-"),
+                           sign_key=key)
     terminal = sys.stderr.isatty() and not quiet
     console = report.stderr_console()
     bar = report.BarProgress(console, msgs) if terminal and not progress_json else None

@@ -82,7 +82,13 @@ def wait_for(predicate, timeout: float = 90, what: str = "") -> None:
 
 
 def decisions(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    """The decisions of an output file, each with its input line number (a record file,
+    the default, holds each decision inside its record)."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        data = json.loads(line)
+        out.append({**data["decision"], "line": data["line"]} if "record_hash" in data else data)
+    return out
 
 
 def complete_lines(path: Path) -> int:

@@ -1,5 +1,8 @@
 """`xisai batch`: every input line gets its decision line, in input order, whatever
-the worker count, the workers' deaths or the interruptions of the run."""
+the worker count, the workers' deaths or the interruptions of the run.
+
+The runner's own behaviour is tested on bare decision lines (--decisions-only);
+record files, the default for a file, are tested in test_batch_records.py."""
 from __future__ import annotations
 
 import json
@@ -33,7 +36,7 @@ def clean(tmp_path_factory):
     source = root / "cases.jsonl"
     lines = standard_input(source)
     out = root / "decisions.jsonl"
-    done = batch(source, "-o", out, "--workers", "1", "--summary-json", root / "summary.json",
+    done = batch(source, "--decisions-only", "-o", out, "--workers", "1", "--summary-json", root / "summary.json",
                  "--summary-csv", root / "summary.csv")
     assert done.returncode == 2, done.stderr.decode()  # some lines are invalid
     return {"input": source, "lines": lines, "output": out, "bytes": out.read_bytes(), "root": root,
@@ -74,13 +77,13 @@ def test_a_case_without_as_of_is_decided_as_of_the_runs_recorded_today(clean):
 
 def test_two_workers_and_small_chunks_give_the_same_bytes(clean, tmp_path):
     out = tmp_path / "two.jsonl"
-    done = batch(clean["input"], "-o", out, "--workers", "2", "--chunk-lines", "5")
+    done = batch(clean["input"], "--decisions-only", "-o", out, "--workers", "2", "--chunk-lines", "5")
     assert done.returncode == 2, done.stderr.decode()
     assert out.read_bytes() == clean["bytes"]
 
 
 def test_standard_input_to_standard_output(clean):
-    done = batch("-", "-o", "-", "--workers", "2", stdin=clean["input"].read_bytes())
+    done = batch("-", "--decisions-only", "-o", "-", "--workers", "2", stdin=clean["input"].read_bytes())
     assert done.returncode == 2, done.stderr.decode()
     assert done.stdout == clean["bytes"]
 
@@ -89,7 +92,7 @@ def test_a_case_that_kills_its_worker_twice_is_an_error_line_and_nothing_else_ch
     number = 50
     victim = case_id_at(clean["lines"], number)
     out = tmp_path / "crash.jsonl"
-    done = batch(clean["input"], "-o", out, "--workers", "2", "--chunk-lines", "8", "--progress-json",
+    done = batch(clean["input"], "--decisions-only", "-o", out, "--workers", "2", "--chunk-lines", "8", "--progress-json",
                  env={"XISAI_TEST_CRASH_ON": victim})
     assert done.returncode == 3, done.stderr.decode()
     got, want = out.read_bytes().split(b"\n"), clean["bytes"].split(b"\n")
@@ -105,7 +108,7 @@ def test_a_case_that_kills_its_worker_twice_is_an_error_line_and_nothing_else_ch
 def test_a_worker_killed_mid_chunk_is_replaced_and_its_chunk_redone(clean, tmp_path):
     held = tmp_path / "held.pid"
     out = tmp_path / "killed.jsonl"
-    run = start_batch(clean["input"], "-o", out, "--workers", "2", "--chunk-lines", "8", "--progress-json",
+    run = start_batch(clean["input"], "--decisions-only", "-o", out, "--workers", "2", "--chunk-lines", "8", "--progress-json",
                       env={"XISAI_TEST_HOLD_ON": f"{case_id_at(clean['lines'], 45)}:{held}"})
     wait_for(held.exists, what="a worker to reach line 45")
     os.kill(int(held.read_text()), signal.SIGKILL)
@@ -118,7 +121,7 @@ def test_a_worker_killed_mid_chunk_is_replaced_and_its_chunk_redone(clean, tmp_p
 def test_kill_9_of_the_batch_then_resume_gives_the_same_bytes(clean, tmp_path):
     held = tmp_path / "held.pid"
     out = tmp_path / "resumed.jsonl"
-    run = start_batch(clean["input"], "-o", out, "--workers", "1", "--chunk-lines", "8", "--sync-seconds", "0",
+    run = start_batch(clean["input"], "--decisions-only", "-o", out, "--workers", "1", "--chunk-lines", "8", "--sync-seconds", "0",
                       env={"XISAI_TEST_HOLD_ON": f"{case_id_at(clean['lines'], 60)}:{held}"})
     wait_for(held.exists, what="the worker to reach line 60")
     wait_for(lambda: complete_lines(out) >= 56, what="lines 1-56 to be written")
@@ -128,7 +131,7 @@ def test_kill_9_of_the_batch_then_resume_gives_the_same_bytes(clean, tmp_path):
     assert complete_lines(out) == 56
     with open(out, "ab") as fh:
         fh.write(b'{"as_of":"2024-06-30","case_id":"half a li')  # a write cut short
-    done = batch(clean["input"], "-o", out, "--resume", "--workers", "2")
+    done = batch(clean["input"], "--decisions-only", "-o", out, "--resume", "--workers", "2")
     assert done.returncode == 2, done.stderr.decode()
     assert out.read_bytes() == clean["bytes"]
     assert json.loads(sidecar_path(out).read_text())["today"] == json.loads(sidecar_path(clean["output"]).read_text())["today"]
@@ -137,7 +140,7 @@ def test_kill_9_of_the_batch_then_resume_gives_the_same_bytes(clean, tmp_path):
 def test_ctrl_c_stops_cleanly_and_resume_refuses_another_run(clean, tmp_path):
     held = tmp_path / "held.pid"
     out = tmp_path / "stopped.jsonl"
-    run = start_batch(clean["input"], "-o", out, "--workers", "1", "--chunk-lines", "8",
+    run = start_batch(clean["input"], "--decisions-only", "-o", out, "--workers", "1", "--chunk-lines", "8",
                       env={"XISAI_TEST_HOLD_ON": f"{case_id_at(clean['lines'], 30)}:{held}"})
     wait_for(held.exists, what="the worker to reach line 30")
     wait_for(lambda: complete_lines(out) >= 24, what="lines 1-24 to be written")
@@ -147,14 +150,14 @@ def test_ctrl_c_stops_cleanly_and_resume_refuses_another_run(clean, tmp_path):
     assert b"--resume" in err
     record = json.loads(sidecar_path(out).read_text())
     assert record["complete"] is False and record["checkpoint"]["lines"] == complete_lines(out) == 24
-    other = batch(clean["input"], "-o", out, "--resume", "--as-of", "2024-01-01")
+    other = batch(clean["input"], "--decisions-only", "-o", out, "--resume", "--as-of", "2024-01-01")
     assert other.returncode == 1 and b"as_of" in other.stderr
     changed = tmp_path / "changed.jsonl"
     changed.write_bytes(b"\n" + clean["input"].read_bytes())
-    refused = batch(changed, "-o", out, "--resume")
+    refused = batch(changed, "--decisions-only", "-o", out, "--resume")
     assert refused.returncode == 1 and b"input" in refused.stderr
     assert complete_lines(out) == 24  # a refused resume leaves the output alone
-    done = batch(clean["input"], "-o", out, "--resume")
+    done = batch(clean["input"], "--decisions-only", "-o", out, "--resume")
     assert done.returncode == 2, done.stderr.decode()
     assert out.read_bytes() == clean["bytes"]
 
@@ -162,10 +165,10 @@ def test_ctrl_c_stops_cleanly_and_resume_refuses_another_run(clean, tmp_path):
 def test_an_input_that_is_only_valid_cases_exits_0_and_usage_errors_exit_1(tmp_path, clean):
     source = tmp_path / "good.jsonl"
     source.write_bytes(b"\n".join(clean["lines"][:3]) + b"\n")
-    done = batch(source, "-o", tmp_path / "good.out.jsonl", "--workers", "1")
+    done = batch(source, "--decisions-only", "-o", tmp_path / "good.out.jsonl", "--workers", "1")
     assert done.returncode == 0, done.stderr.decode()
     assert complete_lines(tmp_path / "good.out.jsonl") == 3
-    missing = batch(tmp_path / "nope.jsonl", "-o", tmp_path / "x.jsonl")
+    missing = batch(tmp_path / "nope.jsonl", "--decisions-only", "-o", tmp_path / "x.jsonl")
     assert missing.returncode == 1 and b"cannot read" in missing.stderr
     for usage in (["--workers", "0"], ["--as-of", "2024-13-01"], ["--lang", "fr"]):  # exit 2 would mean "invalid lines"
-        assert batch(source, "-o", tmp_path / "x.jsonl", *usage).returncode == 1
+        assert batch(source, "--decisions-only", "-o", tmp_path / "x.jsonl", *usage).returncode == 1

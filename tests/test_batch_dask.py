@@ -20,7 +20,7 @@ def clean(tmp_path_factory):
     source = root / "cases.jsonl"
     lines = standard_input(source)
     out = root / "local.jsonl"
-    done = batch(source, "-o", out, "--workers", "1")
+    done = batch(source, "--decisions-only", "-o", out, "--workers", "1")
     assert done.returncode == 2, done.stderr.decode()
     return {"input": source, "lines": lines, "bytes": out.read_bytes()}
 
@@ -32,7 +32,7 @@ def local_cluster(**kwargs) -> LocalCluster:
 def test_a_local_cluster_of_two_processes_gives_the_same_bytes(clean, tmp_path):
     out = tmp_path / "dask.jsonl"
     with local_cluster(n_workers=2, threads_per_worker=1, processes=True) as cluster:
-        done = batch(clean["input"], "-o", out, "--dask", cluster.scheduler_address, "--partition-lines", "20",
+        done = batch(clean["input"], "--decisions-only", "-o", out, "--dask", cluster.scheduler_address, "--partition-lines", "20",
                      "--summary-json", tmp_path / "s.json")
     assert done.returncode == 2, done.stderr.decode()
     assert out.read_bytes() == clean["bytes"]
@@ -47,7 +47,7 @@ def test_a_partition_that_kills_its_dask_worker_is_finished_locally_line_by_line
     out = tmp_path / "dask.jsonl"
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
             local_cluster(n_workers=1, threads_per_worker=1, processes=True) as cluster:
-        done = batch(clean["input"], "-o", out, "--dask", cluster.scheduler_address, "--partition-lines", "30",
+        done = batch(clean["input"], "--decisions-only", "-o", out, "--dask", cluster.scheduler_address, "--partition-lines", "30",
                      "--workers", "1", "--chunk-lines", "8")
     assert done.returncode == 3, done.stderr.decode()
     got, want = out.read_bytes().split(b"\n"), clean["bytes"].split(b"\n")
@@ -60,7 +60,7 @@ def test_a_partition_that_kills_its_dask_worker_is_finished_locally_line_by_line
                          ids=["two threads in a worker", "two workers in one process"])
 def test_workers_that_share_a_process_are_refused(clean, tmp_path, shape):
     with local_cluster(**shape) as cluster:
-        done = batch(clean["input"], "-o", tmp_path / "x.jsonl", "--dask", cluster.scheduler_address)
+        done = batch(clean["input"], "--decisions-only", "-o", tmp_path / "x.jsonl", "--dask", cluster.scheduler_address)
     assert done.returncode == 1, done.stderr.decode()
     assert b"threads_per_worker=1" in done.stderr or b"process of its own" in done.stderr
 
@@ -71,7 +71,7 @@ def test_kill_9_of_a_dask_run_then_resume_keeps_finished_partitions_and_the_byte
     out = tmp_path / "dask.jsonl"
     parts = tmp_path / "dask.jsonl.parts"
     with local_cluster(n_workers=2, threads_per_worker=1, processes=True) as cluster:
-        run = start_batch(clean["input"], "-o", out, "--dask", cluster.scheduler_address, "--partition-lines", "10",
+        run = start_batch(clean["input"], "--decisions-only", "-o", out, "--dask", cluster.scheduler_address, "--partition-lines", "10",
                           "--chunk-lines", "10", "--sync-seconds", "0")
         wait_for(held.exists, what="a Dask worker to reach line 35")
         wait_for(lambda: complete_lines(out) >= 30 and (parts / "000006.jsonl").exists(),
@@ -81,7 +81,7 @@ def test_kill_9_of_a_dask_run_then_resume_keeps_finished_partitions_and_the_byte
         os.kill(int(held.read_text()), signal.SIGKILL)
         kept = sorted(p.name for p in parts.glob("*.jsonl") if not p.name.endswith(".tally.jsonl"))
         assert complete_lines(out) == 30 and "000006.jsonl" in kept
-        done = batch(clean["input"], "-o", out, "--resume", "--dask", cluster.scheduler_address)
+        done = batch(clean["input"], "--decisions-only", "-o", out, "--resume", "--dask", cluster.scheduler_address)
     assert done.returncode == 2, done.stderr.decode()
     assert out.read_bytes() == clean["bytes"]
     assert not parts.exists()

@@ -73,3 +73,19 @@ def test_a_signed_batch_replays_clean_on_the_command_line(source, tmp_path):
     report = replay(out, Options(trusted_key=load_public_key(public), workers=2))
     assert report.counts == {REPRODUCED: TOTAL} and report.findings == [] and report.exit_code == EXIT_OK
     assert load_private_key(private)  # the key file stays readable
+
+
+def test_a_batch_into_a_file_writes_records_by_default_and_replays_clean(source, tmp_path):
+    """Every decision batch writes into a file is a record (issue 8); standard output,
+    which has nowhere to keep a seal, gets the bare decisions."""
+    path, _ = source
+    out = tmp_path / "default.jsonl"
+    done = subprocess.run(xisai() + ["batch", str(path), "-o", str(out), "--workers", "2"], capture_output=True, check=False)
+    assert done.returncode == 2, done.stderr.decode()  # some lines are invalid
+    records = [json.loads(x) for x in out.read_bytes().splitlines()]
+    assert len(records) == TOTAL and all("record_hash" in r and "decision" in r for r in records)
+    assert read_seal(seal_path(out))["seal"]["count"] == TOTAL
+    replayed = subprocess.run(xisai() + ["replay", str(out), "--json"], capture_output=True, check=False)
+    assert replayed.returncode == 0, replayed.stderr.decode()[-500:]
+    piped = subprocess.run(xisai() + ["batch", str(path), "-o", "-", "--workers", "1"], capture_output=True, check=False)
+    assert "record_hash" not in piped.stdout.splitlines()[0].decode()
