@@ -141,7 +141,8 @@ def run_batch(source: Path, out_dir: Path, workers: int, keep: bool) -> dict[str
     early = max(s for _, s in sampler.samples[fifth:2 * fifth] or sampler.samples) / 1024
     late = max(s for _, s in sampler.samples[-fifth:]) / 1024
     if not keep:
-        for path in (out, out.with_name(out.name + ".run.json"), Path(str(out) + ".summary.json")):
+        for path in (out, out.with_name(out.name + ".run.json"), Path(str(out) + ".summary.json"),
+                     out.with_name(out.name + ".seal.json")):
             path.unlink(missing_ok=True)
     return {"cases": final["lines"], "workers": workers, "wall_s": round(wall, 2),
             "cases_per_s": round(final["lines"] / wall, 1), "batch_cases_per_s": final["cases_per_s"],
