@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache
 
 from .i18n import LOCALES, Messages
+from .money import PLAIN_DECIMAL
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ def read_bool(text: str) -> bool | None:
 
 
 _DIGITS = re.compile(r"\d+")
+_ASCII_INT = re.compile(r"-?[0-9]+", re.ASCII)
+_MAX_NUMBER_CHARS = 40  # far beyond any amount; the case model says "implausible" above 10^13
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 
 
@@ -100,14 +103,14 @@ def read_number(text: str, money: bool = True) -> str:
         if lowered.endswith(unit):
             lowered, factor = lowered[: -len(unit)], lex.units[unit]
             break
+    # Plain ASCII digits only, and not absurdly long: Decimal() would take "1e999999999",
+    # exotic digits or NaN, and then overflow in the arithmetic below.
+    if len(lowered) > _MAX_NUMBER_CHARS or not PLAIN_DECIMAL.fullmatch(lowered):
+        return normal(text)
     try:
-        number = Decimal(lowered)
-    except InvalidOperation:
+        return _plain(Decimal(lowered) * factor)
+    except ArithmeticError:
         return normal(text)
-    if not number.is_finite():
-        return normal(text)
-    result = number * factor
-    return _plain(result)
 
 
 def _plain(number: Decimal) -> str:
@@ -120,13 +123,13 @@ def _plain(number: Decimal) -> str:
 
 def read_int(text: str) -> int | str:
     value = normal(text).replace(",", "")
-    return int(value) if re.fullmatch(r"-?\d+", value) else normal(text)
+    return int(value) if len(value) <= _MAX_NUMBER_CHARS and _ASCII_INT.fullmatch(value) else normal(text)
 
 
 def read_choice(text: str, choices: tuple[str, ...], labels: dict[str, set[str]]) -> str | None:
     """A choice by its number (1-based), its code or any of its labels."""
     value = normal(text)
-    if value.isdigit() and 1 <= int(value) <= len(choices):
+    if len(value) <= 3 and _ASCII_INT.fullmatch(value) and 1 <= int(value) <= len(choices):
         return choices[int(value) - 1]
     folded = value.casefold()
     for code in choices:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
@@ -15,6 +14,7 @@ from .case_checks import Bound, shapes
 from .case_model import YEAR_KEY, Case
 from .facts import ENTITY_FACT, KIND_BOOL, KIND_DATE, KIND_INT, KIND_MONEY, KIND_NUMBER, sub_type
 from .i18n import Messages
+from .money import round_fen
 from .questions import ENUM, ID, REF, REFS, Node, Relevance, form
 from .rulebook import RuleBook
 
@@ -96,7 +96,7 @@ def example_case(book: RuleBook, msgs: Messages) -> dict[str, Any]:
         bound = _bound_at(book.bounds, path)
         if bound is not None:
             middle = (bound.low + bound.high) / 2
-            return str(middle.quantize(Decimal("0.01"))) if kind == KIND_MONEY else format(middle.normalize(), "f")
+            return str(round_fen(middle)) if kind == KIND_MONEY else format(middle.normalize(), "f")
         if kind == ID:
             return ids[path.split("[", 1)[0]]
         if kind == REF:

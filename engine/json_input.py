@@ -53,9 +53,9 @@ def parse_case(text: str | bytes) -> Any:
             text = bytes(text).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise CaseInputError([CaseError(ROOT, "encoding", {"position": str(exc.start)})]) from None
-    text = text.removeprefix("\ufeff")  # a byte-order mark some editors write
-    if _SURROGATE.search(text):  # only a str handed to the API can carry these raw
+    elif _SURROGATE.search(text):  # only a str handed to the API can carry these raw (UTF-8 cannot)
         raise CaseInputError([CaseError(ROOT, "surrogate")])
+    text = text.removeprefix("\ufeff")  # a byte-order mark some editors write
     if _too_deep(text):
         raise CaseInputError([CaseError(_deep_path(text) or ROOT, "too_deep", {"limit": str(MAX_DEPTH)})])
     duplicates: list[bool] = []
@@ -68,9 +68,12 @@ def parse_case(text: str | bytes) -> Any:
         return out
 
     try:
-        data = json.loads(text, parse_float=Decimal, parse_int=_int, object_pairs_hook=pairs_to_dict)
+        data = json.loads(text, parse_float=Decimal, parse_int=_int, parse_constant=_not_json,
+                          object_pairs_hook=pairs_to_dict)
     except json.JSONDecodeError as exc:
         raise CaseInputError([CaseError(ROOT, "json", {"detail": exc.msg, "line": str(exc.lineno), "column": str(exc.colno)})]) from None
+    except _Constant as exc:  # NaN, Infinity: Python's json reads them, JSON has no such number
+        raise CaseInputError([CaseError(ROOT, "json_constant", {"literal": exc.args[0]})]) from None
     errors: list[CaseError] = []
     if duplicates:
         errors += [CaseError(path, "duplicate_key", {"key": _printable(key)}) for path, key in _duplicate_keys(data)]
@@ -79,6 +82,14 @@ def parse_case(text: str | bytes) -> Any:
     if errors:
         raise CaseInputError(errors)
     return data
+
+
+class _Constant(ValueError):
+    pass
+
+
+def _not_json(literal: str) -> Any:
+    raise _Constant(literal)
 
 
 def _int(literal: str) -> int | Decimal:

@@ -162,3 +162,12 @@ def test_the_cli_reads_an_endless_file_only_up_to_the_limit(monkeypatch):
     assert result.exit_code == 2 and json.loads(result.stdout)["errors"][0]["code"] == "too_long"
     piped = CliRunner().invoke(main, ["check", "-", "--json"], input="x" * 5000)
     assert piped.exit_code == 2 and json.loads(piped.stdout)["errors"][0]["code"] == "too_long"
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json_numbers(engine, literal):
+    """Python's json reads them; a record cannot write them back (allow_nan=False)."""
+    decision = engine.evaluate('{"case_id": "x", "persons": [{"id": "P1", "birth_date": ' + literal + '}]}')
+    assert decision.status == "invalid"
+    assert decision.errors == [{"path": "(case)", "code": "json_constant", "params": {"literal": literal},
+                                "message": f"{literal} is not a number JSON allows (write the figure, or leave the field out)"}]
