@@ -271,7 +271,7 @@ class Engine:
         found = self._row_flags_seen.get(key)
         if found is None:
             parameter = self.book.parameter(program, name)
-            row = next(r for r in parameter.values if r.start.isoformat() == start)
+            row = parameter.row_from(start)
             found = self._row_flags_seen[key] = (row.provisional, parameter.reading is not None)
         return found
 

@@ -68,6 +68,10 @@ class Parameter:
     # with the rule, never rendered for the public.
     note_for_maintainers: dict[str, str] | None = None
 
+    def row_from(self, start: str) -> ParamValue:
+        """The row in force from `start` (YYYY-MM-DD), as a decision names it."""
+        return next(r for r in self.values if r.start.isoformat() == start)
+
     def at(self, day: date) -> ParamValue:
         found = None
         for row in self.values:
@@ -151,10 +155,11 @@ class RuleBook:
     document: dict[str, Any]
 
     def program(self, program_id: str) -> Program:
-        for p in self.programs + self.provisions + list(self.definitions.values()):
-            if p.id == program_id:
-                return p
-        raise KeyError(program_id)
+        """A program, provision or definition by its id (KeyError when none has it)."""
+        by_id = self.__dict__.get("_by_id")
+        if by_id is None:  # indexed on first use: the book is complete once loaded
+            by_id = self.__dict__["_by_id"] = {p.id: p for p in (*self.definitions.values(), *self.provisions, *self.programs)}
+        return by_id[program_id]
 
     def parameter(self, program: Program | None, name: str) -> Parameter:
         if program is not None and name in program.parameters:

@@ -144,7 +144,7 @@ def flag_text(flag: dict[str, Any], program: Program, book: RuleBook, msgs: Mess
         reading = book.parameter(program, flag["parameter"]).reading if "parameter" in flag else program.reading
         return msgs.t("explain.flag.reading", text=msgs.text(reading))
     if kind == "provisional":
-        row = next(r for r in book.parameter(program, flag["parameter"]).values if r.start.isoformat() == flag["from"])
+        row = book.parameter(program, flag["parameter"]).row_from(flag["from"])
         return msgs.t("explain.flag.provisional", name=flag["parameter"], start=flag["from"], note=msgs.text(row.note) or "")
     figures = msgs.t("value.list_separator").join(
         msgs.t(f"field.{'.'.join(b.field.replace('[*]', '').split('.')[-2:])}") for b in program.bounds)

@@ -95,7 +95,7 @@ class _Renderer:
     def parameter(self, program: Program, use: Data) -> Data:
         """A part's parameter use with its row's unit, source, file and flags, from the rules."""
         parameter = self.book.parameter(program, use["name"])
-        row = next(r for r in parameter.values if r.start.isoformat() == use["from"])
+        row = parameter.row_from(use["from"])
         out: Data = {"name": use["name"], "value": use["value"], "unit": parameter.unit, "from": use["from"],
                      "source": row.source, "file": parameter.file}
         if row.provisional:
