@@ -73,6 +73,9 @@ def batch(input_file: str, output: str, as_of: datetime | None, workers: int | N
     stopped (Ctrl-C, SIGTERM; --resume goes on).
     """
     msgs = Messages.get(lang)
+    if _same_file(input_file, output):
+        click.echo(msgs.t("batch.same_file", path=output), err=True)  # writing it would empty the input
+        sys.exit(EXIT_ERROR)
     try:
         key = load_private_key(sign) if sign is not None else None
     except KeyFileError as exc:
@@ -97,6 +100,15 @@ def batch(input_file: str, output: str, as_of: datetime | None, workers: int | N
         sys.exit(EXIT_INTERRUPTED)
     _finish(outcome, summary_csv, summary_json, msgs, console if terminal else None, quiet)
     sys.exit(outcome.exit_code)
+
+
+def _same_file(input_file: str, output: str) -> bool:
+    if "-" in (input_file, output) or not os.path.exists(output):
+        return False
+    try:
+        return os.path.samefile(input_file, output)
+    except OSError:
+        return False
 
 
 def _finish(outcome: Outcome, summary_csv: Path | None, summary_json: Path | None, msgs: Messages,

@@ -17,11 +17,11 @@ from ..engine.rulebook import RuleError
 EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
 
 
-def env_locale() -> str | None:
+def env_locale(names: tuple[str, ...] = ("XISAI_LANG", "LC_ALL", "LC_MESSAGES", "LANG")) -> str | None:
     """The language the environment asks for: XISAI_LANG, else the POSIX locale
     variables (LC_ALL, LC_MESSAGES, LANG), e.g. en_US.UTF-8 -> en; None if neither
     names a language xisai speaks."""
-    for name in ("XISAI_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+    for name in names:
         value = os.environ.get(name, "").split(".")[0].split("@")[0]
         if not value or value in ("C", "POSIX"):
             continue
@@ -50,16 +50,19 @@ def _lang_value(value: str | None, default: str | None) -> str:
 
 
 def _fixed_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str:
-    return _lang_value(value, DEFAULT_LOCALE)
+    # XISAI_LANG sets every command's language; the system locale only the guided ones.
+    return _lang_value(value, env_locale(("XISAI_LANG",)) or DEFAULT_LOCALE)
 
 
 def _env_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str:
     return _lang_value(value, None)
 
 
-# check and rules: zh_CN unless --lang; ask, template and schema also follow XISAI_LANG and LANG.
-lang_option = click.option("--lang", default=None, callback=_fixed_lang, show_default="zh_CN",
-                           help=f"Language of the text: {', '.join(LOCALES)}.")
+# check, rules, batch, replay: --lang, else XISAI_LANG, else zh_CN; ask, template and
+# schema also follow LANG (a person at a terminal), the others not (a server's LANG says
+# nothing of who reads a caseworker's report).
+lang_option = click.option("--lang", default=None, callback=_fixed_lang,
+                           help=f"Language of the text: {', '.join(LOCALES)} (default: XISAI_LANG, else zh_CN).")
 env_lang_option = click.option("--lang", default=None, callback=_env_lang,
                                help=f"Language: {', '.join(LOCALES)} (default: from XISAI_LANG or LANG, else zh_CN).")
 

@@ -90,7 +90,7 @@ def keys() -> None:
 
 
 @keys.command("new")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out_dir", default=Path("keys"), show_default=True, type=click.Path(file_okay=False, path_type=Path),
               help="Directory for xisai-ed25519.key (private, mode 0600) and xisai-ed25519.pub.")
 @lang_option
 def keys_new(out_dir: Path, lang: str) -> None:

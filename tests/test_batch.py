@@ -172,3 +172,16 @@ def test_an_input_that_is_only_valid_cases_exits_0_and_usage_errors_exit_1(tmp_p
     assert missing.returncode == 1 and b"cannot read" in missing.stderr
     for usage in (["--workers", "0"], ["--as-of", "2024-13-01"], ["--lang", "fr"]):  # exit 2 would mean "invalid lines"
         assert batch(source, "--decisions-only", "-o", tmp_path / "x.jsonl", *usage).returncode == 1
+
+
+def test_the_input_file_is_never_the_output(tmp_path):
+    """`-o` naming the input (or a link to it) would empty it: refused, the cases kept."""
+    source = tmp_path / "intake.jsonl"
+    standard_input(source)
+    before = source.read_bytes()
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(source)
+    for output in (source, link):
+        done = batch(source, "-o", output, "--lang", "en")
+        assert done.returncode == 1 and b"is the input file itself" in done.stderr
+        assert source.read_bytes() == before

@@ -140,7 +140,7 @@ def test_rules_diff_lists_programs_rows_conditions_texts_and_catalogs(tmp_path):
     award = root / "rules" / "programs" / "brand.quality_award.toml"
     award.write_text(award.read_text(encoding="utf-8").replace("企业须在西塞山区注册", "企业须在西塞山区注册登记"), encoding="utf-8")
     po = root / "catalogs" / "en" / "LC_MESSAGES" / "xisai.po"
-    po.write_text(po.read_text(encoding="utf-8").replace('msgstr "not valid JSON:', 'msgstr "not JSON:'), encoding="utf-8")
+    po.write_text(po.read_text(encoding="utf-8").replace('msgstr "not valid JSON (', 'msgstr "not JSON ('), encoding="utf-8")
     changes = rules_diff("current", str(root))["changes"]
     found = {(c["area"], c["change"], c["program"], c["name"], c["field"], c["from"]) for c in changes}
     assert found == {

@@ -54,3 +54,15 @@ def test_the_environment_s_language(monkeypatch, env, expected):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert env_locale() == expected
+
+
+def test_xisai_lang_sets_the_language_of_check_and_rules(monkeypatch):
+    from click.testing import CliRunner
+
+    from xisai.cli.main import main
+    monkeypatch.setenv("XISAI_LANG", "en")
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert "Loan interest subsidy" in CliRunner().invoke(main, ["rules", "list"]).output
+    monkeypatch.delenv("XISAI_LANG")
+    monkeypatch.setenv("LANG", "en_US.UTF-8")  # the system locale alone leaves check and rules in zh_CN
+    assert "贷款贴息" in CliRunner().invoke(main, ["rules", "list"]).output
