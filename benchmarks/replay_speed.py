@@ -58,7 +58,7 @@ def main() -> int:
         for w in args.workers:
             plain, records = Path(tmp) / f"plain-{w}.jsonl", Path(tmp) / f"records-{w}.jsonl"
             batch = [xisai(), "batch", str(src), "--workers", str(w), "--quiet"]
-            figures[f"batch_workers_{w}"] = timed([*batch, "-o", str(plain)], args.n, (0, 2))
+            figures[f"batch_workers_{w}"] = timed([*batch, "-o", str(plain), "--decisions-only"], args.n, (0, 2))
             figures[f"batch_records_workers_{w}"] = timed([*batch, "-o", str(records), "--records"], args.n, (0, 2))
             figures[f"replay_workers_{w}"] = timed([xisai(), "replay", str(records), "--workers", str(w), "--json"],
                                                    args.n, (0,))
