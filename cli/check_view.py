@@ -19,6 +19,7 @@ from rich.text import Text
 from ..engine.i18n import Messages
 from ..views.check_summary import Beneficiary, Grant, Miss, closest_first, full_working, summarise
 from .safe import literal
+from .wrap import break_lines, has_wide
 
 DETAIL = len("  · ") + 2  # a grant's remarks, a refusal's reasons: under the title, past the bullet
 
@@ -43,8 +44,12 @@ class Page:
         if style:
             body.stylize(style)
         lead = " " * indent + bullet
-        if self.plain or not lead:
+        if self.plain or (not lead and not has_wide(body.plain)):
             self.out.print(joined(lead, body))
+            return
+        if has_wide(body.plain):  # Chinese: our own breaks (rich would split 2020年 and start lines with `，`)
+            for i, (start, end) in enumerate(break_lines(body.plain, self.out.width - cell_len(lead))):
+                self.out.print(joined(lead if i == 0 else " " * cell_len(lead), body[start:end]), no_wrap=True)
             return
         grid = Table.grid(expand=True)  # a hanging indent: wrapped lines start under the text
         grid.add_column(width=cell_len(lead), no_wrap=True)
