@@ -12,9 +12,12 @@ import re
 
 from rich.cells import cell_len
 
-OPENING = "（「『“‘《〈【(["
-CLOSING = "，。；：、）」』”’！？》〉】,.;:!?)]"
-_RUN = r"[!-~¥—–·]+(?:[年月日㎡元万]+(?:[!-~¥—–]+[年月日㎡元万]*)*)?"
+# Written as escapes: engine and cli code holds no Chinese literal (a test checks).
+OPENING = "\uff08\u300c\u300e\u201c\u2018\u300a\u3008\u3010(["  # full-width ( 「 『 “ ‘ 《 〈 【
+CLOSING = "\uff0c\u3002\uff1b\uff1a\u3001\uff09\u300d\u300f\u201d\u2019\uff01\uff1f\u300b\u3009\u3011,.;:!?)]"  # full-width , . ; : 、 ) 」 』 ” ’ ! ? 》 〉 】
+SIGNS = "\u00a5\u2014\u2013\u00b7"  # yen, em and en dash, middle dot: part of a run like 2021—2025
+SUFFIXES = "\u5e74\u6708\u65e5\u33a1\u5143\u4e07"  # year, month, day, square metre, yuan, ten thousand: glued to their figure
+_RUN = rf"[!-~{SIGNS}]+(?:[{SUFFIXES}]+(?:[!-~{SIGNS}]+[{SUFFIXES}]*)*)?"
 UNIT = re.compile(rf"\s+|[{re.escape(OPENING)}]*(?:{_RUN}|.)[{re.escape(CLOSING)}]*", re.S)
 
 
