@@ -3,6 +3,7 @@ columns or more (cells fold, never cut); below it, and when piped, lists with ha
 indents as `xisai check` prints (no cell squeezed to `brand.qu…`, no padding spaces)."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from rich import box
@@ -41,6 +42,8 @@ def _box() -> box.Box:
 
 
 SHOWN = 20          # records listed in full before "and N more"
+DETAIL_PARTS = ("steps", "conditions", "parameters", "detail", "item", "parts", "flags", "unmet", "refusals", "notes",
+                "errors", "other")
 STATUS_STYLE = {"reproduced": "green", "differs": "bold red", "differs_details": "yellow", "no_bundle": "yellow",
                 "failed": "bold red", "unreadable": "bold red"}
 
@@ -110,8 +113,9 @@ def replay_report(data: dict[str, Any], msgs: Messages, out: Console | None = No
     other = rules["mode"] == "other"
     if impact["decisions_changed"]:
         if other:
+            gross = sum((abs(Decimal(m["amount"])) for m in impact["moved"]), Decimal(0))
             page.line(Text(msgs.t("replay.impact", changed=impact["decisions_changed"], money=impact["money_changed"],
-                                  total=msgs.money(impact["moved_total"])), style="bold"))
+                                  net=msgs.money(impact["moved_total"]), gross=msgs.money(gross)), style="bold"))
         if impact["moved"]:
             _moved(page, impact["moved"], msgs.t("replay.moved") if other else msgs.t("replay.moved_own"), msgs)
     verdict = {0: "ok", 3: "differs", 4: "tampered", 5: "incomplete"}.get(data["exit_code"], "error")
@@ -187,7 +191,9 @@ def _moved(page: Page, moved: list[dict[str, Any]], title: str, msgs: Messages) 
         page.out.print(table)
         return
     page.line(title, style="bold")
-    _aligned(page, [(Text(f"{m['program']}  {m['year']}"), msgs.money(m["amount"])) for m in moved])
+    program_w = max(cell_len(m["program"]) for m in moved)
+    _aligned(page, [(Text(m["program"] + " " * (program_w - cell_len(m["program"])) + f"  {m['year']}"),
+                     msgs.money(m["amount"])) for m in moved])
 
 
 def _difference(r: dict[str, Any], msgs: Messages) -> list[str]:
@@ -201,21 +207,53 @@ def _difference(r: dict[str, Any], msgs: Messages) -> list[str]:
         rows.append(msgs.t("replay.diff.status", old=d["status"][0], new=d["status"][1]))
     for line in d["lines"]:
         old, new = line["amount"]
-        rows.append(msgs.t("replay.diff.line", program=line["program"], beneficiary=line["beneficiary"], year=line["year"],
-                           kind=msgs.t(f"cli.kind.{line['kind']}") if line["kind"] in ("cash", "in_kind") else line["kind"],
-                           basis=_basis(line["basis"], msgs),
-                           old=msgs.money(old) if old is not None else "-", new=msgs.money(new) if new is not None else "-"))
+        what = {"program": line["program"], "beneficiary": line["beneficiary"], "year": line["year"],
+                "kind": msgs.t(f"cli.kind.{line['kind']}") if line["kind"] in ("cash", "in_kind") else line["kind"],
+                "basis": _basis(line["basis"], msgs)}
+        rows.append(_change("replay.diff.line", what, old, new, msgs))
     for name, (old, new) in d["totals"].items():
-        rows.append(msgs.t("replay.diff.total", name=name, old=old, new=new))
+        rows.append(_change("replay.diff.total", {"name": _total_name(name, msgs)}, old, new, msgs))
     if d["money_same"]:
-        rows.append(msgs.t("replay.diff.details_only"))
+        details = d.get("details")
+        rows.append(msgs.t("replay.diff.details", details=_details(details, msgs)) if details
+                    else msgs.t("replay.diff.details_only"))
     return rows
 
 
+def _change(msg_id: str, what: dict[str, Any], old: str | None, new: str | None, msgs: Messages) -> str:
+    """A figure that changed, or that is there on one side only ("removed", "new")."""
+    if new is None:
+        return msgs.t(f"{msg_id}_removed", old=msgs.money(old), **what)
+    if old is None:
+        return msgs.t(f"{msg_id}_new", new=msgs.money(new), **what)
+    return msgs.t(msg_id, old=msgs.money(old), new=msgs.money(new), **what)
+
+
+def _total_name(name: str, msgs: Messages) -> str:
+    if name.startswith("by_year."):
+        return msgs.t("replay.total.year", year=name.removeprefix("by_year."))
+    return msgs.t(f"replay.total.{name}") if name in ("cash", "cash_exact", "in_kind_value") else name
+
+
+def _details(details: list[dict[str, Any]], msgs: Messages) -> str:
+    """The parts that differ, each with its programs: "parameters (brand.quality_award)"."""
+    by_part: dict[str, list[str]] = {}
+    for d in details:
+        by_part.setdefault(d["part"], [])
+        if d.get("program"):
+            by_part[d["part"]].append(d["program"])
+    sep = msgs.t("value.list_separator")
+    parts = []
+    for part, programs in by_part.items():
+        name = msgs.t(f"replay.detail.{part}") if part in DETAIL_PARTS else part
+        parts.append(msgs.t("replay.detail.with_programs", part=name, programs=sep.join(programs)) if programs else name)
+    return msgs.t("replay.detail.separator").join(parts)
+
+
 def _basis(pair: list[str | None], msgs: Messages) -> str:
-    """The basis of a line, once when unchanged: "exact", or "maximum -> exact"."""
-    names = [msgs.t(f"cli.basis.{b}") if b in ("exact", "maximum") else str(b or "-") for b in pair]
-    return names[0] if names[0] == names[1] else f"{names[0]} -> {names[1]}"
+    """The basis of a line, once when unchanged or on one side only: "exact", or "maximum -> exact"."""
+    names = [msgs.t(f"cli.basis.{b}") if b in ("exact", "maximum") else str(b) for b in pair if b is not None]
+    return names[0] if len(set(names)) == 1 else " -> ".join(names)
 
 
 def rules_diff(data: dict[str, Any], msgs: Messages, out: Console | None = None) -> None:

@@ -101,3 +101,37 @@ def test_piped_views_have_no_padding(view, data, diff_data):
     output = shown(view, data or diff_data, "en", None)
     assert [line for line in output.splitlines() if line != line.rstrip()] == []
     assert "…" not in output
+
+
+# --- the words of the difference -----------------------------------------------------
+
+def test_a_payout_that_went_is_removed_and_totals_are_named_money(lang="en"):
+    output = shown(replay_view.replay_report, REPORT, "en", 100)
+    assert "talent.living_allowance P1 2026 cash exact: CN¥13,500.00 -> removed" in output
+    assert "cash in 2025: CN¥18,000.00 -> CN¥13,500.00" in output
+    assert "cash in 2026: CN¥13,500.00 -> removed" in output
+    assert "exact cash total: CN¥54,000.00 -> CN¥36,000.00" in output
+    assert "None" not in output and "by_year" not in output and "-> -" not in output
+
+
+def test_zh_difference_says_cancelled_and_years_in_chinese():
+    output = shown(replay_view.replay_report, REPORT, "zh_CN", 100)
+    assert "talent.living_allowance P1 2026 现金 确定额：¥13,500.00 -> 取消" in output
+    assert "2026年现金：¥13,500.00 -> 取消" in output
+
+
+@pytest.mark.parametrize("lang, net, gross", [("en", "CN¥97,924.00", "CN¥515,076.00"), ("zh_CN", "¥97,924.00", "¥515,076.00")])
+def test_the_impact_gives_net_and_gross(lang, net, gross):
+    output = squeezed(shown(replay_view.replay_report, REPORT, lang, None))
+    msgs = Messages.get(lang)
+    assert squeezed(msgs.t("replay.impact", changed=19, money=11, net=net, gross=gross)) in output
+
+
+def test_same_money_names_the_detail_that_differs():
+    output = shown(replay_view.replay_report, REPORT, "en", None)
+    assert "same payouts and totals; differs in: parameters (brand.quality_award)" in output
+    without = json.loads(json.dumps(REPORT))
+    for r in without["records"]:
+        if r["diff"]:
+            r["diff"].pop("details", None)
+    assert "(payouts and totals unchanged; other details differ)" in shown(replay_view.replay_report, without, "en", None)
