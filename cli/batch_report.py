@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
@@ -23,6 +23,7 @@ from ..engine.batch.runner import Progress as RunProgress
 from ..engine.batch.summary import Summary
 from ..engine.i18n import Messages
 from ..engine.rulebook import RuleBook
+from .check_view import Page
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = ("program", "title", "year", "beneficiaries", "cash_total", "cash_exact", "cash_maximum",
@@ -143,7 +144,7 @@ TABLE_WIDTH = 150  # below it, the summary is a list: a figure for finance is ne
 def summary_view(summary: Summary, book: RuleBook, msgs: Messages, width: int) -> Table | Group:
     """The finance summary for a terminal of `width` columns: a table when it fits,
     else a list (a line per program, then per year each figure with its name)."""
-    return table(summary, book, msgs) if width >= TABLE_WIDTH else listing(summary, book, msgs)
+    return table(summary, book, msgs) if width >= TABLE_WIDTH else listing(summary, book, msgs, width)
 
 
 def _cells(row: list[Any], msgs: Messages) -> list[str]:
@@ -165,21 +166,24 @@ def table(summary: Summary, book: RuleBook, msgs: Messages) -> Table:
     return out
 
 
-def listing(summary: Summary, book: RuleBook, msgs: Messages) -> Group:
+def listing(summary: Summary, book: RuleBook, msgs: Messages, width: int = 80) -> Group:
+    """Per program, a line per year whose figures wrap under the figures (a hanging indent,
+    as `xisai check` prints), never back to column 0."""
+    page = Page(Console(width=width), plain=False)
     names = headers(msgs)
-    lines: list[Text] = [Text(msgs.t("batch.summary.title"), style="bold")]
+    parts: list[RenderableType] = [Text(msgs.t("batch.summary.title"), style="bold")]
     last = None
     for row in summary_rows(summary, book, msgs):
         cells = _cells(row, msgs)
         if row[0] != last:
-            lines.append(Text(f"{cells[1]} ({cells[0]})" if cells[0] else cells[1], style="bold"))
+            parts += page.parts(Text(f"{cells[1]} ({cells[0]})" if cells[0] else cells[1], style="bold"))
             last = row[0]
         # A figure of nought is left out (cash in-kind programs, in kind for cash ones); the cash total stays.
         figures = " · ".join(f"{name} {value}" for name, value, raw, column in zip(names[3:], cells[3:], row[3:], COLUMNS[3:], strict=True)
                              if raw or column == "cash_total")
-        lines.append(Text(f"  {cells[2]}  {figures}" if cells[2] else f"  {figures}"))
-    lines.append(Text(_caption(summary, msgs)))
-    return Group(*lines)
+        parts += page.parts(figures, indent=2, bullet=f"{cells[2]}  " if cells[2] else "")
+    parts += page.parts(_caption(summary, msgs))
+    return Group(*parts)
 
 
 def _plain(value: object) -> str:

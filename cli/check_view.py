@@ -12,13 +12,14 @@ from decimal import Decimal
 from typing import Any
 
 from rich.cells import cell_len
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from ..engine.i18n import Messages
 from ..views.check_summary import Beneficiary, Grant, Miss, closest_first, full_working, summarise
 from .safe import literal
+from .wrap import break_lines, has_wide
 
 DETAIL = len("  · ") + 2  # a grant's remarks, a refusal's reasons: under the title, past the bullet
 
@@ -32,25 +33,33 @@ def joined(*parts: Text | str) -> Text:
 
 
 class Page:
-    """A console and the layout it calls for."""
+    """A console and the layout it calls for (`plain`: one line per statement, unwrapped;
+    by default when the console is not a terminal)."""
 
-    def __init__(self, out: Console):
+    def __init__(self, out: Console, plain: bool | None = None):
         self.out = out
-        self.plain = not out.is_terminal
+        self.plain = not out.is_terminal if plain is None else plain
 
     def line(self, text: str | Text = "", indent: int = 0, bullet: str = "", style: str = "") -> None:
+        for part in self.parts(text, indent, bullet, style):
+            self.out.print(part)
+
+    def parts(self, text: str | Text = "", indent: int = 0, bullet: str = "", style: str = "") -> list[RenderableType]:
+        """What `line` prints, for a caller that composes a renderable (a Group)."""
         body = text if isinstance(text, Text) else literal(text)
         if style:
             body.stylize(style)
         lead = " " * indent + bullet
-        if self.plain or not lead:
-            self.out.print(joined(lead, body))
-            return
+        if self.plain or (not lead and not has_wide(body.plain)):
+            return [joined(lead, body)]
+        if has_wide(body.plain):  # Chinese: our own breaks (rich would split 2020年 and start lines with `，`)
+            return [joined(lead if i == 0 else " " * cell_len(lead), body[start:end])
+                    for i, (start, end) in enumerate(break_lines(body.plain, self.out.width - cell_len(lead)))]
         grid = Table.grid(expand=True)  # a hanging indent: wrapped lines start under the text
         grid.add_column(width=cell_len(lead), no_wrap=True)
         grid.add_column(overflow="fold", ratio=1)
         grid.add_row(lead, body)
-        self.out.print(grid)
+        return [grid]
 
     def blank(self) -> None:
         self.out.print()

@@ -42,27 +42,31 @@ def rules_list(book: RuleBook, msgs: Messages, out: Console | None = None) -> No
 def rule(program: Program, book: RuleBook, msgs: Messages, out: Console | None = None) -> None:
     out = out or console()
     desc = describe_rule(program, book, msgs)
-    out.print(Text(f"{desc['title']}  ({program.id})", style="bold"))
-    out.print(Text(f"{msgs.t('cli.clause')}: {desc['clause']['section']}"))
-    page = check_view.Page(out)
+    colon = msgs.t("view.colon")
+    page = check_view.Page(out)  # every statement wraps under its own start, never at column 0
+    page.line(Text(f"{desc['title']}  ({program.id})", style="bold"))
+    page.line(desc["clause"]["section"], bullet=msgs.t("cli.clause") + colon)
     page.line(msgs.t("cli.quote", text=desc["clause"]["text"]), indent=2)
     if desc.get("reading"):
-        page.line(f"{msgs.t('cli.reading')}: {desc['reading']}", style="yellow")
+        page.line(desc["reading"], bullet=msgs.t("cli.reading") + colon, style="yellow")
     if desc.get("applies"):
-        out.print(Text(desc["applies"]))
+        page.line(desc["applies"])
     if desc.get("conditions"):
-        out.print(Text(msgs.t("cli.conditions"), style="bold"))
-        for c in desc["conditions"] + desc.get("checks", []):
+        page.line(msgs.t("cli.conditions"), style="bold")
+        for c in desc["conditions"]:
+            page.line(c, indent=2, bullet="· ")
+    if desc.get("checks"):  # what the formula checks besides: a year outside the subsidised ones, a cap
+        page.line(msgs.t("cli.checks"), style="bold")
+        for c in desc["checks"]:
             page.line(c, indent=2, bullet="· ")
     if desc.get("trigger"):
-        out.print(Text(msgs.t("cli.trigger", field=desc["trigger"])))
+        page.line(msgs.t("cli.trigger", field=desc["trigger"]))
     if desc.get("formula"):
-        out.print(Text(msgs.t("cli.formula"), style="bold"))
-        out.print(Text(f"  {desc['formula']}"))
+        page.line(msgs.t("cli.formula"), style="bold")
+        page.line(desc["formula"], indent=2)
     if desc.get("parameters"):
         _parameters(out, desc["parameters"], msgs)
-    out.print(f"{msgs.t('cli.file')}: rules/{program.file}")
-
+    page.line(f"rules/{program.file}", bullet=msgs.t("cli.file") + colon)
 
 
 def _parameters(out: Console, rows: list[dict[str, str]], msgs: Messages) -> None:

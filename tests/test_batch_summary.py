@@ -126,3 +126,29 @@ def test_the_terminal_summary_cuts_no_figure(run, width):
     assert "…" not in text and max(len(line) for line in text.splitlines()) <= width
     flat = "".join(text.split())
     assert "".join(Messages.get("en").money(Decimal(run["json"]["total"]["cash_total"])).split()) in flat
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_the_listing_indents_each_years_figures_under_the_year(run, lang):
+    """At 80 columns a year's figures that wrap continue under the figures, never at column 0."""
+    import re
+    from io import StringIO
+
+    from rich.cells import cell_len
+    from rich.console import Console
+
+    from xisai.cli.batch_report import _caption, summary_view
+
+    summary = Summary()
+    for d in run["decisions"]:
+        summary.add(d["line"], tally_of(d))
+    msgs = Messages.get(lang)
+    out = StringIO()
+    Console(file=out, width=80, color_system=None, force_terminal=True).print(summary_view(summary, load_rulebook(), msgs, 80))
+    lines = [line.rstrip() for line in out.getvalue().splitlines()]
+    assert all(cell_len(line) <= 80 for line in lines) and "…" not in out.getvalue()
+    at_zero = [line for line in lines[1:-1] if not line.startswith(" ")]
+    assert at_zero and all(re.search(r" \([a-z_.]+\)$", line) or line == msgs.t("batch.total") for line in at_zero), at_zero
+    assert lines[-1] == _caption(summary, msgs)
+    assert all(re.match(r"  \d{4}  \S| {8}\S|  \S", line) for line in lines if line.startswith(" "))
+    assert any(line.startswith(" " * 8) for line in lines)  # some year's figures do wrap at 80 columns
