@@ -8,6 +8,8 @@ from typing import Any
 import click
 
 from ..engine import json_input
+from ..engine.batch.line import STATUS_ERROR
+from ..engine.decision import Decision
 from ..engine.evaluate import EngineError
 from ..engine.i18n import Messages
 from . import records_cli, render
@@ -73,13 +75,19 @@ def check(case_file: Path, as_json: bool, as_of: str | None, explain: bool | Non
         sys.exit(EXIT_ERROR)
     engine = _engine(rules_dir)
     try:
-        decision = engine.evaluate(text, as_of=as_of_date, lang=lang)
+        if record is None:
+            decision = engine.evaluate(text, as_of=as_of_date, lang=lang)
+        else:  # decided once, as a batch line is, and that decision is shown and recorded
+            case, data = records_cli.decide_single(text, engine, as_of_date)
+            if data["status"] == STATUS_ERROR:
+                raise EngineError(data["errors"][0]["params"].get("detail", ""))
+            decision = Decision(data, engine.book, lang)
     except EngineError as exc:
         click.echo(f"xisai: the rules could not decide this case: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     if record is not None:
         try:
-            records_cli.write_single_record(text, engine, as_of_date, record, sign, rules_dir)
+            records_cli.write_single_record(case, data, record, sign, rules_dir)
         except (OSError, ValueError) as exc:
             click.echo(f"xisai: cannot write the record: {exc}", err=True)
             sys.exit(EXIT_ERROR)

@@ -17,7 +17,7 @@ from ..engine.bundles import BundleError, export_bundle
 from ..engine.evaluate import Engine
 from ..engine.i18n import Messages
 from ..engine.record_writer import RecordWriter
-from ..engine.records import read_case, record_body
+from ..engine.records import CasePart, read_case, record_body
 from ..engine.replay import EXIT_ERROR, Options, default_workers, replay
 from ..engine.rulebook import RuleError
 from ..engine.rules_diff import rules_diff
@@ -146,16 +146,21 @@ def rules_diff_command(old: str, new: str, as_json: bool, lang: str) -> None:
 
 # --- check --record -----------------------------------------------------------------
 
-def write_single_record(text: bytes, engine: Engine, as_of: date | None, path: Path, sign: Path | None,
+def decide_single(text: bytes, engine: Engine, as_of: date | None) -> tuple[CasePart, dict[str, Any]]:
+    """The record form of one checked case and its decision, decided as a batch line is
+    (so that replay gives the same): `check --record` shows and records this one decision."""
+    case, value = read_case(text)
+    return case, decide_line(engine, text, as_of, None, case=value)
+
+
+def write_single_record(case: CasePart, decision: dict[str, Any], path: Path, sign: Path | None,
                         rules_dir: Path | None) -> Path:
-    """The record of one checked case, decided as a batch line is (so that replay gives
-    the same), its seal, and the rules bundle beside it."""
+    """The record of one checked case (`decide_single`), its seal, and the rules bundle beside it."""
     key = load_private_key(sign) if sign is not None else None
     writer = RecordWriter(path)
     try:
         writer.keep_bundle(rules_dir)
-        case, data = read_case(text)
-        writer.write(record_body(text, decide_line(engine, text, as_of, None, case=data), case=case))
+        writer.write(record_body(b"", decision, case=case))
         writer.finish(key)
     finally:
         writer.close()

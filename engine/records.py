@@ -83,18 +83,22 @@ def case_part(raw: str | bytes) -> CasePart:
 
 
 def read_case(raw: str | bytes) -> tuple[CasePart, Any]:
-    """(the record form of a line, the data the engine reads from it, or the line itself
-    when the engine will refuse it): evaluate the second to parse the line only once."""
+    """(the record form of a line, what to hand the engine for it): evaluate the second
+    to parse the line only once. The engine gets the parsed data only when it is an
+    object (then it reads no further); anything else it gets as the line itself, so it
+    decides exactly the text a plain run decides (a JSON string is never read again as
+    a case of its own)."""
     try:
         value = parse_case(raw)
     except CaseInputError:
-        return _raw_part(raw), raw
+        return raw_part(raw), raw
     may_hold_nul = (b"\\u0000" in raw) if isinstance(raw, bytes) else ("\\u0000" in raw)
     text = dumps_fast(value, may_hold_nul)
-    return CasePart("case", text, sha256_hex(text.encode("utf-8"))), value
+    return CasePart("case", text, sha256_hex(text.encode("utf-8"))), value if isinstance(value, dict) else raw
 
 
-def _raw_part(raw: str | bytes) -> CasePart:
+def raw_part(raw: str | bytes) -> CasePart:
+    """The record form of a line kept as it came (text, or bytes that are not UTF-8)."""
     if isinstance(raw, str):
         try:
             return CasePart("case_text", dumps(raw), sha256_hex(raw.encode("utf-8")))

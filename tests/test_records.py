@@ -222,3 +222,36 @@ def test_the_batch_transform_writes_what_the_chain_writes_and_resumes(engine):
     assert [resumed.apply(body_text(b).encode()).decode() for b in bodies[5:]] == expected[5:]
     decision = json.loads(resumed.unwrap(expected[2].encode()))
     assert decision["line"] == 3 and decision["case_id"] == json.loads(lines_of_cases(0)[2])["case_id"]
+
+
+# --- records decide what a plain run decides ---------------------------------------------
+
+def test_a_line_holding_a_json_string_is_decided_as_a_plain_run_decides_it(engine, tmp_path):
+    case = (CASES / "01-living-allowance.json").read_text()
+    raw = json.dumps(json.dumps(json.loads(case))).encode()  # a JSON string whose text is a case
+    plain = engine.evaluate(raw).to_dict()
+    assert plain["status"] == "invalid" and [e["code"] for e in plain["errors"]] == ["not_object"]
+    out = tmp_path / "r.jsonl"
+    record_cases(engine, [raw], out, bundle_dir=tmp_path)
+    record = parse(out.read_bytes().splitlines()[0])
+    assert record["decision"]["status"] == "invalid"
+    assert [e["code"] for e in record["decision"]["errors"]] == ["not_object"]
+    assert record["decision"]["payouts"] == []
+
+
+def test_check_record_shows_and_records_one_decision_as_check_decides(tmp_path):
+    from click.testing import CliRunner
+
+    from xisai.cli.main import main
+    case = (CASES / "01-living-allowance.json").read_text()
+    path = tmp_path / "string.json"
+    path.write_text(json.dumps(json.dumps(json.loads(case))))
+    runner = CliRunner()
+    plain = runner.invoke(main, ["check", str(path), "--json"])
+    recorded = runner.invoke(main, ["check", str(path), "--json", "--record", str(tmp_path / "r.jsonl")])
+    assert plain.exit_code == recorded.exit_code == 2
+    assert json.loads(recorded.output) == json.loads(plain.output)
+    record = parse((tmp_path / "r.jsonl").read_bytes().splitlines()[0])
+    assert record["decision"] == json.loads(plain.output)
+    replayed = runner.invoke(main, ["replay", str(tmp_path / "r.jsonl"), "--json", "--workers", "1"])
+    assert json.loads(replayed.output)["counts"] == {"reproduced": 1}
