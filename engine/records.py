@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from .canonical import dumps, dumps_fast, dumps_native, parse, sha256_hex
-from .json_input import CaseInputError, parse_case
+from .json_input import parse_case
 
 RECORD_FORMAT = "1"
 GENESIS = "sha256:" + "0" * 64
@@ -90,10 +90,10 @@ def read_case(raw: str | bytes) -> tuple[CasePart, Any]:
     a case of its own)."""
     try:
         value = parse_case(raw)
-    except CaseInputError:
+        may_hold_nul = (b"\\u0000" in raw) if isinstance(raw, bytes) else ("\\u0000" in raw)
+        text = dumps_fast(value, may_hold_nul)
+    except ValueError:  # CaseInputError, or data with no canonical form (NaN): kept as it came
         return raw_part(raw), raw
-    may_hold_nul = (b"\\u0000" in raw) if isinstance(raw, bytes) else ("\\u0000" in raw)
-    text = dumps_fast(value, may_hold_nul)
     return CasePart("case", text, sha256_hex(text.encode("utf-8"))), value if isinstance(value, dict) else raw
 
 

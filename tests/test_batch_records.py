@@ -10,6 +10,7 @@ import pytest
 from batch_support import BAD_LINES, TOTAL, standard_input, xisai
 
 from xisai.engine.batch.errors import BatchError
+from xisai.engine.batch.records_line import crashed_record
 from xisai.engine.batch.runner import BatchOptions, run_batch
 from xisai.engine.bundles import bundle_name
 from xisai.engine.evaluate import Engine
@@ -89,3 +90,22 @@ def test_a_batch_into_a_file_writes_records_by_default_and_replays_clean(source,
     assert replayed.returncode == 0, replayed.stderr.decode()[-500:]
     piped = subprocess.run(xisai() + ["batch", str(path), "-o", "-", "--workers", "1"], capture_output=True, check=False)
     assert "record_hash" not in piped.stdout.splitlines()[0].decode()
+
+
+def test_a_nan_literal_is_recorded_as_it_came_and_the_batch_goes_on(tmp_path):
+    source = tmp_path / "nan.jsonl"
+    source.write_bytes(b'{"case_id": "n", "enterprises": NaN}\n{"case_id": "i", "x": [Infinity, -Infinity]}\n')
+    out = tmp_path / "nan-records.jsonl"
+    outcome = run_batch(BatchOptions(str(source), str(out), workers=1, records=True))
+    assert outcome.lines == 2
+    records = [json.loads(x) for x in out.read_bytes().splitlines()]
+    assert [r["case_text"] for r in records] == [x.decode() for x in source.read_bytes().splitlines()]
+    assert [r["decision"]["status"] for r in records] == ["invalid", "invalid"]
+    assert replay(out, Options()).counts == {REPRODUCED: 2}
+
+
+def test_the_record_of_a_line_that_killed_its_worker_keeps_the_line_as_it_came():
+    body, tally = crashed_record("sha256:" + "1" * 64, b'{"case_id": "n", "x": NaN}', 3, "signal 6")
+    record = json.loads(body)
+    assert record["case_text"] == '{"case_id": "n", "x": NaN}' and tally[0] == "error"
+    assert record["decision"]["errors"][0]["code"] == "worker_crash" and record["decision"]["case_id"] == "n"

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ..bundles import export_bundle
 from ..evaluate import Engine
-from ..records import OMITTED, RecordChain, body_text, read_case, record_body
+from ..records import OMITTED, RecordChain, body_text, raw_part, read_case, record_body
 from ..seal import make_seal, seal_path, write_seal
 from .line import STATUS_ERROR, Result, case_id_of, decide_line, problem_decision, tally_of
 
@@ -33,7 +33,8 @@ def record_result(engine: Engine, raw: bytes | None, line_no: int, as_of: date |
 def crashed_record(rules_version: str, raw: bytes | None, line_no: int, how: str) -> Result:
     """The record of a line that killed a worker process twice (`crashed_line`)."""
     data = problem_decision(rules_version, STATUS_ERROR, "worker_crash", {"how": how}, case_id_of(raw))
-    return _body(raw, data, line_no, OMITTED if raw is None else read_case(raw)[0])
+    # the line as it came: the batch process never parses a line that may kill a process
+    return _body(raw, data, line_no, OMITTED if raw is None else raw_part(raw))
 
 
 def _body(raw: bytes | None, data: dict[str, Any], line_no: int, case: Any) -> Result:
