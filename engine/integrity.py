@@ -11,6 +11,7 @@ that stand in the file out of seq order were reordered. An edited record keeps i
 stored hash, so its neighbours still link to it and only the edit itself is named."""
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,16 +86,20 @@ def analyse(entries: list[Entry], seal: dict[str, Any] | None, seal_trusted: boo
     if seal is not None:
         count = seal.get("count")
         n = count if isinstance(count, int) and count >= 0 else 0
-        expected: str | None = seal.get("last_hash") if n else None
+        last_hash = seal.get("last_hash")
+        expected: str | None = last_hash if n and isinstance(last_hash, str) else None
     else:
         n = max((e.seq for e in readable if e.seq is not None and e.hash_ok), default=0)
         expected = None
         if entries:
             findings.append(Finding(SEAL_MISSING))
 
+    # The walk visits only seqs that some line holds: a gap, however long (a seal's or a
+    # line's seq may say anything), is one range, found by bisection over the seqs present.
+    present = sorted(by_seq)
     chain: dict[int, Entry] = {}
     used: set[int] = set()           # ids of entries placed on the chain
-    missing: list[int] = []
+    missing: list[tuple[int, int]] = []
     s = n
     while s >= 1:
         pick: Entry | None = None
@@ -118,8 +123,14 @@ def analyse(entries: list[Entry], seal: dict[str, Any] | None, seal_trusted: boo
             group = [e for e in by_seq.get(s, []) if id(e) not in used]
             group.sort(key=lambda e: (not e.hash_ok, e.pos))
             pick = group[0] if group else None
+            if pick is None:  # nothing here: down to the next seq some line holds, at once
+                below = bisect_left(present, s) - 1
+                lower = present[below] if below >= 0 and present[below] >= 1 else 0
+                missing.append((lower + 1, s))
+                s = lower
+                continue
         if pick is None:
-            missing.append(s)
+            missing.append((s, s))
             expected = None
         else:
             chain[s] = pick
@@ -173,7 +184,9 @@ def _seal_fields(seal: dict[str, Any] | None, rules_versions: set[str] | None) -
         findings.append(Finding(SEAL_MISMATCH, None, None, {"field": "count", "value": count}))
     if seal.get("genesis", GENESIS) != GENESIS:
         findings.append(Finding(SEAL_MISMATCH, None, None, {"field": "genesis", "value": seal.get("genesis")}))
-    unlisted = sorted((rules_versions or set()) - set(seal.get("rules_versions") or []))
+    listed = seal.get("rules_versions")
+    listed = [v for v in listed if isinstance(v, str)] if isinstance(listed, list) else []
+    unlisted = sorted((rules_versions or set()) - set(listed))
     if unlisted:
         findings.append(Finding(SEAL_MISMATCH, None, None, {"field": "rules_versions", "value": unlisted}))
     return findings
@@ -211,11 +224,12 @@ class Tracker:
         return _seal_fields(seal, rules_versions) if ends else None
 
 
-def _runs(values: list[int]) -> list[tuple[int, int]]:
+def _runs(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted (first, last) ranges of seqs, adjacent and overlapping ones joined."""
     out: list[tuple[int, int]] = []
-    for v in values:
-        if out and out[-1][1] == v - 1:
-            out[-1] = (out[-1][0], v)
+    for first, last in ranges:
+        if out and out[-1][1] >= first - 1:
+            out[-1] = (out[-1][0], max(out[-1][1], last))
         else:
-            out.append((v, v))
+            out.append((first, last))
     return out

@@ -72,11 +72,58 @@ def write_seal(path: Path, body: dict[str, Any], key: Ed25519PrivateKey | None =
     return document
 
 
+MAX_SEAL_BYTES = 16 << 20
+_INTS = ("count", "first_seq", "last_seq")
+_STRS = ("seal_format", "genesis", "last_hash")
+_STR_LISTS = ("rules_versions", "engine_versions")
+_SIGNATURE_STRS = ("algorithm", "key_id", "public_key", "value")
+
+
 def read_seal(path: Path) -> dict[str, Any]:
-    document = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(document, dict) or not isinstance(document.get("seal"), dict):
-        raise ValueError(f"{path} is not a seal (no \"seal\" object)")
+    """A seal document whose every field has the type a seal gives it; ValueError for
+    anything else (a seal that cannot be read is reported as tampered with, never
+    trusted to steer the check of the records)."""
+    if path.stat().st_size > MAX_SEAL_BYTES:
+        raise ValueError(f"{path} is larger than a seal may be")
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant)
+    except RecursionError:
+        raise ValueError(f"{path} nests too deep to be a seal") from None
+    problem = seal_problem(document)
+    if problem:
+        raise ValueError(f"{path} is not a seal: {problem}")
     return document
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def seal_problem(document: Any) -> str | None:
+    """What makes `document` not a seal document, or None."""
+    if not isinstance(document, dict) or not isinstance(document.get("seal"), dict):
+        return 'no "seal" object'
+    body = document["seal"]
+    for name in _INTS:
+        if type(body.get(name)) is not int:
+            return f"{name} is not an integer"
+    for name in _STRS:
+        if not isinstance(body.get(name), str):
+            return f"{name} is not a string"
+    if body["seal_format"] != SEAL_FORMAT:
+        return f"unknown seal_format {body['seal_format']!r}"
+    for name in _STR_LISTS:
+        value = body.get(name)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return f"{name} is not a list of strings"
+    bundles = body.get("bundles")
+    if not isinstance(bundles, dict) or not all(isinstance(v, str) for v in bundles.values()):
+        return "bundles is not an object of strings"
+    if "signature" in document:
+        sig = document["signature"]
+        if not isinstance(sig, dict) or not all(isinstance(sig.get(n), str) for n in _SIGNATURE_STRS):
+            return "signature is not an object of strings"
+    return None
 
 
 @dataclass(frozen=True)

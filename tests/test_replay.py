@@ -312,3 +312,78 @@ def test_keys_new_on_the_command_line(tmp_path):
     assert result.exit_code == 0 and "xisai-ed25519.key" in result.output
     again = runner.invoke(main, ["keys", "new", "--out", str(tmp_path / "k")])
     assert again.exit_code == 1 and "never overwritten" in again.output
+
+
+# --- hostile record files and seals --------------------------------------------------------
+
+@pytest.fixture
+def alarm():
+    """A hang is a failure: the replay is interrupted after a generous minute."""
+    import signal
+
+    def hung(signum, frame):
+        raise TimeoutError("the replay did not finish")
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def rehashed(row: bytes, **fields) -> bytes:
+    from xisai.engine.records import recomputed_hash
+    record = parse(row)
+    record.update(fields)
+    record["record_hash"] = recomputed_hash(record)
+    return dumps(record).encode() + b"\n"
+
+
+def test_a_huge_seq_in_a_record_or_the_seal_is_one_range(made, tmp_path, alarm):
+    path = copy(made, tmp_path)
+    rows = lines(path)
+    put(path, rows + [rehashed(rows[2], seq=10**12, prev_hash="sha256:" + "9" * 64)])
+    report = replay(path, Options())
+    assert report.exit_code == EXIT_TAMPERED
+    assert (k.INSERTED, 10**12) in kinds(report)
+    seal_path(path).unlink()  # without a seal the walk starts at the highest seq
+    report = replay(path, Options())
+    assert report.exit_code == EXIT_TAMPERED
+    deleted = [f.detail for f in report.findings if f.kind in (k.DELETED, k.TRUNCATED)]
+    assert {"first_seq": N + 1, "last_seq": 10**12 - 1, "count": 10**12 - 1 - N} in [
+        {x: d[x] for x in ("first_seq", "last_seq", "count")} for d in deleted]
+    put(path, rows)
+    document = read_seal(seal_path(made))
+    document["seal"]["count"] = 10**12
+    write_seal(seal_path(path), document["seal"])
+    report = replay(path, Options())
+    assert report.exit_code == EXIT_TAMPERED
+    assert kinds(report) == [(k.SEAL_MISMATCH, N)]  # the last hash names record N, not 10**12
+
+
+@pytest.mark.parametrize("field,value", [("last_hash", ["x"]), ("rules_versions", 3), ("count", "5"), ("count", True),
+                                         ("bundles", []), ("engine_versions", [1]), ("seal_format", "9")])
+def test_a_seal_field_of_the_wrong_type_is_a_seal_mismatch(made, tmp_path, field, value):
+    path = copy(made, tmp_path)
+    document = json.loads(seal_path(path).read_text())
+    document["seal"][field] = value
+    seal_path(path).write_text(json.dumps(document))
+    report = replay(path, Options())
+    assert report.exit_code == EXIT_TAMPERED and report.seal["status"] == "unreadable"
+    assert (k.SEAL_MISMATCH, None) in kinds(report)
+
+
+@pytest.mark.parametrize("text", ['"count": NaN', '"count": Infinity', '"signature": "x"', '"seal": [1]'])
+def test_a_seal_with_no_json_form_or_a_bad_signature_member_is_a_seal_mismatch(made, tmp_path, text):
+    path = copy(made, tmp_path)
+    document = json.loads(seal_path(path).read_text())
+    key, _, value = text.partition(": ")
+    if key == '"signature"' or key == '"seal"':
+        document[key.strip('"')] = "@@"
+        raw = json.dumps(document).replace('"@@"', value)
+    else:
+        document["seal"]["count"] = "@@"
+        raw = json.dumps(document).replace('"@@"', value)
+    seal_path(path).write_text(raw)
+    result = CliRunner().invoke(main, ["replay", str(path), "--json", "--workers", "1"])
+    assert result.exit_code == EXIT_TAMPERED, result.output
+    assert json.loads(result.output)["seal"]["status"] == "unreadable"
