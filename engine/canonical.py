@@ -24,6 +24,8 @@ from decimal import Decimal
 from json.encoder import encode_basestring  # type: ignore[attr-defined]  # the C escaper json.dumps uses
 from typing import Any
 
+from .json_input import _int  # the engine's integer reader: a record reads its case as the engine did
+
 _FAST = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
 _MARK = '"\\u0000"'  # how json writes the string "\0"
 
@@ -33,8 +35,10 @@ def sha256_hex(data: bytes) -> str:
 
 
 def parse(text: str | bytes) -> Any:
-    """JSON as the engine reads it: numbers with a fraction or exponent as Decimal."""
-    return json.loads(text, parse_float=Decimal)
+    """JSON as the engine reads it (json_input.parse_case): numbers with a fraction or
+    exponent as Decimal, and integers too long for int (Python refuses more than 4,300
+    digits) as Decimal, with the engine's own integer reader."""
+    return json.loads(text, parse_float=Decimal, parse_int=_int)
 
 
 def canonical_text(text: str | bytes) -> str:

@@ -403,7 +403,7 @@ class RecordTransform:
             self.chain.rules_versions.add(str(record.get("rules_version", "")))
 
     def unwrap(self, line: bytes) -> bytes:
-        record = json.loads(line)
+        record = parse(line)  # read as the engine reads: a case may hold an integer of any length
         decision = dict(record["decision"])
         decision["line"] = record.get("line")
-        return json.dumps(decision, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return dumps(decision).encode("utf-8")

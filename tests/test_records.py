@@ -255,3 +255,19 @@ def test_check_record_shows_and_records_one_decision_as_check_decides(tmp_path):
     assert record["decision"] == json.loads(plain.output)
     replayed = runner.invoke(main, ["replay", str(tmp_path / "r.jsonl"), "--json", "--workers", "1"])
     assert json.loads(replayed.output)["counts"] == {"reproduced": 1}
+
+
+def test_a_case_with_an_integer_too_long_for_int_is_read_back_as_the_engine_read_it(engine, tmp_path):
+    from xisai.engine.replay_line import inspect
+    raw = b'{"case_id": "long", "as_of": "2024-01-01", "enterprises": [{"id": "E", "employees": ' + b"7" * 5000 + b"}]}"
+    out = tmp_path / "long.jsonl"
+    record_cases(engine, [raw, lines_of_cases(0)[0]], out, bundle_dir=tmp_path)
+    first, second = out.read_bytes().splitlines()
+    assert parse(first)["case"]["enterprises"][0]["employees"] == Decimal("7" * 5000)
+    entry, record, _ = inspect(1, first + b"\n")
+    assert entry.error is None and entry.hash_ok and record["decision"]["case_id"] == "long"
+    transform = RecordTransform()
+    transform.recover(first)
+    assert transform.chain.seq == 1 and transform.chain.prev_hash == parse(first)["record_hash"]
+    assert json.loads(transform.unwrap(first))["line"] == 1
+    assert RecordChain.resume(out).seq == 2
