@@ -1,12 +1,14 @@
 """What differs between two decisions, on the floor fields of case-format.md: status,
-payout lines (program, beneficiary, year, kind: basis and amount) and totals; and the
+payout lines (program, beneficiary, year, kind and basis: amount) and totals; and the
 cash each (program, year) gains or loses. Decisions are read as JSON, as stored."""
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-LineKey = tuple[str, str, int, str]      # program, beneficiary, year, kind
+# A decision may hold an exact and a maximum line of the same program, beneficiary, year
+# and kind: the basis is part of a line's identity.
+LineKey = tuple[str, str, int, str, str]      # program, beneficiary, year, kind, basis
 
 
 def _amount(value: Any) -> Decimal | None:
@@ -25,7 +27,8 @@ def _lines(decision: Any) -> dict[LineKey, dict[str, Any]]:
         if not isinstance(line, dict):
             continue
         try:
-            key = (str(line.get("program")), str(line.get("beneficiary")), int(line.get("year") or 0), str(line.get("kind")))
+            key = (str(line.get("program")), str(line.get("beneficiary")), int(line.get("year") or 0), str(line.get("kind")),
+                   str(line.get("basis")))
         except (TypeError, ValueError):
             continue
         out[key] = {"basis": line.get("basis"), "amount": line.get("amount")}
@@ -45,7 +48,7 @@ def _totals(decision: Any) -> dict[str, Any]:
 
 def cash_by_program_year(decision: Any) -> dict[tuple[str, int], Decimal]:
     out: dict[tuple[str, int], Decimal] = {}
-    for (program, _b, year, kind), line in _lines(decision).items():
+    for (program, _b, year, kind, _basis), line in _lines(decision).items():
         amount = _amount(line["amount"])
         if kind == "cash" and amount is not None:
             out[(program, year)] = out.get((program, year), Decimal(0)) + amount

@@ -1,0 +1,26 @@
+"""decision_diff: what differs between a recorded decision and the decision made again,
+on the floor fields; the cash moved by program and year."""
+from xisai.engine.decision_diff import diff
+
+
+def line(basis: str, amount: str, year: int = 2024) -> dict:
+    return {"program": "p1", "beneficiary": "E1", "year": year, "kind": "cash", "basis": basis, "amount": amount}
+
+
+def decision(*lines: dict) -> dict:
+    return {"case_id": "c", "status": "ok", "payouts": list(lines), "totals": {}}
+
+
+def test_an_exact_and_a_maximum_line_of_the_same_year_are_two_lines():
+    old = decision(line("exact", "100.00"), line("maximum", "50.00"))
+    new = decision(line("exact", "100.00"))
+    d = diff(old, new)
+    assert d["lines"] == [{"program": "p1", "beneficiary": "E1", "year": 2024, "kind": "cash",
+                           "basis": ["maximum", None], "amount": ["50.00", None]}]
+    assert d["moved"] == [["p1", 2024, "-50.00"]] and not d["money_same"]
+
+
+def test_the_same_lines_in_another_order_do_not_differ():
+    a, b = line("exact", "100.00"), line("maximum", "50.00")
+    d = diff(decision(a, b), decision(b, a))
+    assert d["lines"] == [] and d["moved"] == [] and d["money_same"]
