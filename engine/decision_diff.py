@@ -1,10 +1,16 @@
 """What differs between two decisions, on the floor fields of case-format.md: status,
 payout lines (program, beneficiary, year, kind and basis: amount) and totals; and the
-cash each (program, year) gains or loses. Decisions are read as JSON, as stored."""
+cash each (program, year) gains or loses. Decisions are read as JSON, as stored.
+
+An error is compared by its path, code and params, never by its message: the message is
+the floor's readable text, derived from code and params by the catalogs installed when
+the decision was made, so rewording a sentence changes no decision."""
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from .canonical import dumps
 
 # A decision may hold an exact and a maximum line of the same program, beneficiary, year
 # and kind: the basis is part of a line's identity.
@@ -55,9 +61,32 @@ def cash_by_program_year(decision: Any) -> dict[tuple[str, int], Decimal]:
     return out
 
 
+def _errors(decision: Any) -> Any:
+    """The decision's errors without their messages."""
+    errors = decision.get("errors") if isinstance(decision, dict) else None
+    if not isinstance(errors, list):
+        return errors
+    return [{k: v for k, v in e.items() if k != "message"} if isinstance(e, dict) else e for e in errors]
+
+
+def _without_messages(decision: Any) -> Any:
+    if not isinstance(decision, dict) or not isinstance(decision.get("errors"), list):
+        return decision
+    return {**decision, "errors": _errors(decision)}
+
+
+def same_but_messages(old: Any, new: Any) -> bool:
+    """Whether two decisions are the same once their errors' messages are set aside."""
+    try:
+        return dumps(_without_messages(old)) == dumps(_without_messages(new))
+    except (TypeError, ValueError):
+        return False
+
+
 def diff(old: Any, new: Any) -> dict[str, Any]:
     """{"status": [old, new] | None, "lines": [...], "totals": {name: [old, new]},
-    "moved": [[program, year, "delta"]], "money_same": bool}"""
+    "errors": [old, new] | None (each without messages), "moved": [[program, year, "delta"]],
+    "money_same": bool, "same": bool (nothing differs but errors' messages)}"""
     o_status = old.get("status") if isinstance(old, dict) else None
     n_status = new.get("status") if isinstance(new, dict) else None
     o_lines, n_lines = _lines(old), _lines(new)
@@ -77,5 +106,8 @@ def diff(old: Any, new: Any) -> dict[str, Any]:
         delta = n_cash.get(cash_key, Decimal(0)) - o_cash.get(cash_key, Decimal(0))
         if delta:
             moved.append([cash_key[0], cash_key[1], str(delta)])
+    o_err, n_err = _errors(old), _errors(new)
     return {"status": [o_status, n_status] if o_status != n_status else None, "lines": lines, "totals": totals,
-            "moved": moved, "money_same": o_status == n_status and not lines and not totals}
+            "errors": [o_err, n_err] if o_err != n_err else None,
+            "moved": moved, "money_same": o_status == n_status and not lines and not totals,
+            "same": same_but_messages(old, new)}

@@ -16,7 +16,7 @@ from .integrity import Entry
 from .records import Envelope, case_part_from_record, envelope, line_hash, recomputed_hash
 
 # Outcomes of one record (docs/records.md).
-REPRODUCED = "reproduced"        # the same decision, byte for byte
+REPRODUCED = "reproduced"        # the same decision, byte for byte (errors compared without their messages)
 DIFFERS = "differs"              # another decision (payouts, totals or status)
 DIFFERS_DETAILS = "differs_details"  # the same payouts and totals, other details (conditions, steps)
 NO_BUNDLE = "no_bundle"          # the rules the record names were not found
@@ -205,6 +205,9 @@ def _evaluate(result: LineResult, record: dict[str, Any], engine: Engine, other_
     if sha256_hex(dumps_native(new).encode("utf-8")) == recorded:
         return
     result.diff = diff(old, new)
+    if result.diff["same"]:  # only errors' messages differ: sentences, not the decision
+        result.diff = None
+        return
     result.status = DIFFERS_DETAILS if result.diff["money_same"] else DIFFERS
 
 

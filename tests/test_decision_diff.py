@@ -24,3 +24,17 @@ def test_the_same_lines_in_another_order_do_not_differ():
     a, b = line("exact", "100.00"), line("maximum", "50.00")
     d = diff(decision(a, b), decision(b, a))
     assert d["lines"] == [] and d["moved"] == [] and d["money_same"]
+
+
+def invalid(message: str, code: str = "json") -> dict:
+    return {"case_id": "", "status": "invalid", "errors": [{"path": "(case)", "code": code, "params": {"line": "1"},
+                                                            "message": message}], "payouts": [], "totals": {}}
+
+
+def test_errors_are_compared_by_path_code_and_params_not_by_message():
+    reworded = diff(invalid("The case is not JSON."), invalid("This case is not valid JSON."))
+    assert reworded["same"] and reworded["errors"] is None
+    other = diff(invalid("The case is not JSON."), invalid("The case is not JSON.", code="not_object"))
+    assert not other["same"] and other["money_same"]
+    assert other["errors"] == [[{"path": "(case)", "code": "json", "params": {"line": "1"}}],
+                               [{"path": "(case)", "code": "not_object", "params": {"line": "1"}}]]

@@ -387,3 +387,20 @@ def test_a_seal_with_no_json_form_or_a_bad_signature_member_is_a_seal_mismatch(m
     result = CliRunner().invoke(main, ["replay", str(path), "--json", "--workers", "1"])
     assert result.exit_code == EXIT_TAMPERED, result.output
     assert json.loads(result.output)["seal"]["status"] == "unreadable"
+
+
+def test_a_reworded_error_message_still_reproduces(engine, tmp_path):
+    from xisai.engine.canonical import sha256_hex
+    from xisai.engine.records import recomputed_hash
+    path = tmp_path / "invalid.jsonl"
+    record_cases(engine, [b"not a case"], path, bundle_dir=tmp_path)
+    record = parse(path.read_bytes())
+    record["decision"]["errors"][0]["message"] = "An older sentence for the same error."  # the catalogs of the time
+    record["decision_sha256"] = sha256_hex(dumps(record["decision"]).encode())
+    record["record_hash"] = recomputed_hash(record)
+    path.write_bytes(dumps(record).encode() + b"\n")
+    document = read_seal(seal_path(path))
+    document["seal"]["last_hash"] = record["record_hash"]
+    write_seal(seal_path(path), document["seal"])
+    report = replay(path, Options())
+    assert report.counts == {REPRODUCED: 1} and report.findings == [] and report.exit_code == EXIT_OK
