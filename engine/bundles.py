@@ -31,8 +31,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from .atomic_file import write_atomic
 from .canonical import canonical_bytes, parse, sha256_hex
 from .rulebook import default_rules_dir, rules_version
 
@@ -112,15 +113,15 @@ def export_bundle(out_dir: Path, rules_dir: Path | None = None, catalogs_dir: Pa
 
 
 def _write_tar(path: Path, files: dict[str, bytes]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tarfile.open(tmp, "w", format=tarfile.USTAR_FORMAT) as tar:
-        for name in [MANIFEST] + sorted(n for n in files if n != MANIFEST):
-            info = tarfile.TarInfo(name)
-            info.size, info.mtime, info.mode = len(files[name]), 0, 0o644
-            info.uid = info.gid = 0
-            info.uname = info.gname = ""
-            tar.addfile(info, io.BytesIO(files[name]))
-    os.replace(tmp, path)
+    def fill(fh: BinaryIO) -> None:
+        with tarfile.open(fileobj=fh, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+            for name in [MANIFEST] + sorted(n for n in files if n != MANIFEST):
+                info = tarfile.TarInfo(name)
+                info.size, info.mtime, info.mode = len(files[name]), 0, 0o644
+                info.uid = info.gid = 0
+                info.uname = info.gname = ""
+                tar.addfile(info, io.BytesIO(files[name]))
+    write_atomic(path, fill)
 
 
 # --- reading ---------------------------------------------------------------------

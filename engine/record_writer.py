@@ -15,6 +15,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from .atomic_file import remove_durably
 from .batch.line import decide_line
 from .bundles import export_bundle
 from .evaluate import Engine
@@ -35,6 +36,7 @@ class RecordWriter:
         else:
             self.chain = RecordChain()
             self._fh = path.open("wb")
+            remove_durably(seal_path(path))  # it sealed what this file held before
         self.bundles: dict[str, str] = {}
 
     @property

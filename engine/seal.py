@@ -30,6 +30,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from .atomic_file import write_bytes_atomic
 from .canonical import canonical_bytes, sha256_hex
 from .records import GENESIS, RecordChain
 
@@ -66,9 +67,7 @@ def write_seal(path: Path, body: dict[str, Any], key: Ed25519PrivateKey | None =
     document: dict[str, Any] = {"seal": body}
     if key is not None:
         document["signature"] = sign(body, key)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_bytes_atomic(path, (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8"))
     return document
 
 

@@ -109,3 +109,37 @@ def test_the_record_of_a_line_that_killed_its_worker_keeps_the_line_as_it_came()
     record = json.loads(body)
     assert record["case_text"] == '{"case_id": "n", "x": NaN}' and tally[0] == "error"
     assert record["decision"]["errors"][0]["code"] == "worker_crash" and record["decision"]["case_id"] == "n"
+
+
+def test_a_run_over_a_sealed_output_takes_the_old_seal_away(source, tmp_path):
+    path, _ = source
+    out = tmp_path / "again.jsonl"
+    run_batch(BatchOptions(str(path), str(out), workers=1, chunk_lines=32, records=True))
+    assert seal_path(out).is_file()
+    run_batch(BatchOptions(str(path), str(out), workers=1, chunk_lines=32))  # --decisions-only
+    assert not seal_path(out).exists()
+    seal_path(out).write_text("{}")  # a stale seal: a resumed plain run takes it away too
+    run_batch(BatchOptions(str(path), str(out), workers=1, resume=True))
+    assert not seal_path(out).exists()
+
+
+def test_seals_bundles_and_run_records_are_fsynced_before_they_replace_a_file(tmp_path, monkeypatch):
+    import os
+
+    from xisai.engine import atomic_file
+    from xisai.engine.batch.sidecar import RunRecord
+    from xisai.engine.bundles import export_bundle
+    from xisai.engine.records import RecordChain
+    from xisai.engine.seal import make_seal, write_seal
+    synced: list[str] = []
+    real = os.fsync
+
+    def fsync(fd):
+        synced.append(os.readlink(f"/proc/self/fd/{fd}") if os.path.exists(f"/proc/self/fd/{fd}") else str(fd))
+        real(fd)
+    monkeypatch.setattr(atomic_file.os, "fsync", fsync)
+    write_seal(tmp_path / "x.jsonl.seal.json", make_seal(RecordChain()))
+    exported = export_bundle(tmp_path / "b")
+    RunRecord("r", "2025-01-01", None, "plain", 1, "-", None, "0", "now").save(tmp_path / "x.run.json")
+    for name in ("x.jsonl.seal.json.tmp", exported.path.name + ".tmp", "x.run.json.tmp"):
+        assert any(s.endswith(name) for s in synced), (name, synced)

@@ -26,8 +26,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
+from ..atomic_file import remove_durably
 from ..records import RecordTransform
 from ..rulebook import RuleBook, RuleError, load_rulebook
+from ..seal import seal_path
 from .errors import BatchError
 from .line import Result, tally_of
 from .pool import WorkerPool
@@ -137,6 +139,10 @@ def run_batch(opts: BatchOptions, on_progress: Callable[[Progress], None] | None
             out = open(output, "r+b" if resuming else "wb")  # noqa: SIM115 (closed by the with below)
         except OSError as exc:
             raise BatchError(f"cannot write {output}: {exc.strerror}") from None
+        if not (resuming and opts.records):
+            # A seal beside the output vouches for what is there now: this run replaces it
+            # (a records run resumed keeps it until the run completes and seals anew).
+            remove_durably(seal_path(output))
         with out:
             if resuming:
                 summary, start = _recover(out, record, transform, stream)

@@ -10,10 +10,11 @@ with the SHA-256 of those bytes, and the summary so far. It is replaced atomical
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ..atomic_file import write_bytes_atomic
 
 RUN_FORMAT = "xisai-batch-run/1"
 
@@ -47,13 +48,8 @@ class RunRecord:
     checkpoint: Checkpoint = field(default_factory=Checkpoint)
 
     def save(self, path: Path) -> None:
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(asdict(self), fh, ensure_ascii=False, indent=1, sort_keys=True)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        text = json.dumps(asdict(self), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+        write_bytes_atomic(path, text.encode("utf-8"))
 
     @classmethod
     def load(cls, path: Path) -> RunRecord:
