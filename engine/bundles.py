@@ -165,7 +165,19 @@ def _members(path: Path) -> dict[str, bytes]:
 
 def read_manifest(path: Path) -> tuple[dict[str, Any], str]:
     """(manifest, bundle_sha256) of a bundle, with its members checked against it."""
+    manifest, bundle_sha, _ = _checked(path)
+    return manifest, bundle_sha
+
+
+def _checked(path: Path) -> tuple[dict[str, Any], str, dict[str, bytes]]:
+    """(manifest, bundle_sha256, members) of a bundle, read once: what is checked is
+    what gets extracted."""
     members = _members(path)
+    names = set(members)
+    folders = {name[:at] for name in names for at in range(len(name)) if name[at] == "/"}
+    clash = sorted(names & folders)
+    if clash:
+        raise BundleError(f"{path}: {clash[0]!r} is a file and a folder of other members")
     if MANIFEST not in members:
         raise BundleError(f"{path}: no {MANIFEST}")
     try:
@@ -186,7 +198,7 @@ def read_manifest(path: Path) -> tuple[dict[str, Any], str]:
     files = {n: members[n] for n in present}
     if _digest(files, "catalogs/") != manifest.get("catalogs_sha256"):
         raise BundleError(f"{path}: the catalogs do not match catalogs_sha256")
-    return manifest, sha256_hex(canonical_bytes(manifest))
+    return manifest, sha256_hex(canonical_bytes(manifest)), files
 
 
 @dataclass(frozen=True)
@@ -209,25 +221,25 @@ class OpenedBundle:
 def open_bundle(path: Path, dest: Path, expect_version: str | None = None) -> OpenedBundle:
     """Check a bundle whole, extract it into the empty or new directory `dest`, and
     check that its rule files hash to its name, its manifest and `expect_version`."""
-    manifest, bundle_sha = read_manifest(path)
+    manifest, bundle_sha, files = _checked(path)
     named = _NAME.fullmatch(path.name)
     claims = {"manifest": manifest.get("rules_version")}
     if named:
         claims["name"] = f"sha256:{named.group(1)}"
     if expect_version:
         claims["record"] = expect_version
-    members = _members(path)
-    dest.mkdir(parents=True, exist_ok=True)
-    if any(dest.iterdir()):
-        raise BundleError(f"{dest}: not empty")
-    for name, data in members.items():
-        if name == MANIFEST:
-            continue
-        target = dest / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+        if any(dest.iterdir()):
+            raise BundleError(f"{dest}: not empty")
+        for name, data in files.items():
+            target = dest / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+    except OSError as exc:
+        raise BundleError(f"{path}: cannot be extracted into {dest} ({exc.strerror or exc})") from None
     actual = rules_version(dest / "rules")
     for source, claimed in claims.items():
         if claimed != actual:

@@ -173,3 +173,42 @@ def test_a_bundle_repacked_with_folder_entries_opens(engine, bundle, tmp_path):
                 tar.add(b.root / name, arcname=name)
     with opened(repacked, expect_version=engine.rules_version) as again:
         assert again.rules_version == engine.rules_version
+
+
+def clashing_bundle(src: Path, dest: Path) -> Path:
+    """A copy of a bundle, its manifest rewritten to list `rules/a.toml` and
+    `rules/a.toml/b.toml`: one member is a file where another needs a folder."""
+    from xisai.engine.canonical import canonical_bytes, parse, sha256_hex
+    with tarfile.open(src) as tar:
+        members = {m.name: tar.extractfile(m).read() for m in tar}
+    members["rules/a.toml"] = members["rules/a.toml/b.toml"] = b"# x\n"
+    manifest = parse(members["MANIFEST.json"])
+    manifest["files"] = {n: sha256_hex(d) for n, d in sorted(members.items()) if n != "MANIFEST.json"}
+    members["MANIFEST.json"] = canonical_bytes(manifest)
+    with tarfile.open(dest, "w", format=tarfile.USTAR_FORMAT) as out:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            out.addfile(info, io.BytesIO(data))
+    return dest
+
+
+def test_a_member_that_is_the_folder_of_another_is_refused_and_replay_goes_on(bundle, tmp_path):
+    with pytest.raises(BundleError, match="file and a folder"):
+        open_bundle(clashing_bundle(bundle, tmp_path / "clash.tar"), tmp_path / "x")
+    from xisai.engine.record_writer import record_cases
+    from xisai.engine.replay import EXIT_INCOMPLETE, NO_BUNDLE, Options, replay
+    rules = changed_rules(tmp_path)
+    out = tmp_path / "records" / "r.jsonl"
+    out.parent.mkdir()
+    record_cases(Engine(rules), [(ROOT / "cases" / "11-brand-awards.json").read_bytes().replace(b"\n", b" ")], out,
+                 rules_dir=rules, bundle_dir=tmp_path / "kept")
+    real = next((tmp_path / "kept").glob("*.tar"))
+    clashing_bundle(real, out.parent / real.name)
+    report = replay(out, Options())
+    assert report.counts == {NO_BUNDLE: 1} and report.exit_code == EXIT_INCOMPLETE
+    assert "file and a folder" in report.rules["versions"][parse_version(out)]["refused"][0]
+
+
+def parse_version(path: Path) -> str:
+    return json.loads(path.read_bytes())["rules_version"]
