@@ -45,6 +45,7 @@ MAX_TOTAL = MAX_MEMBER << 4  # bytes of all files
 MAX_MEMBERS = 4096
 _MEMBER = re.compile(r"(rules/([A-Za-z0-9_.-]+/)*[A-Za-z0-9_.-]+\.toml|catalogs/[A-Za-z_]+/LC_MESSAGES/xisai\.po)")
 _DIR = re.compile(r"rules(/[A-Za-z0-9_.-]+)*|catalogs(/[A-Za-z_]+(/LC_MESSAGES)?)?")
+_VERSION = re.compile(r"sha256:[0-9a-f]{64}")
 _NAME = re.compile(r"xisai-rules-sha256-([0-9a-f]{64})(\.[0-9a-f]{12})?\.tar")
 
 
@@ -268,8 +269,16 @@ def default_store() -> Path:
     return Path(cache) / "xisai" / "bundles"
 
 
+def is_rules_version(version: object) -> bool:
+    """Whether `version` has the form of a rules_version (`sha256:` and 64 hex digits)."""
+    return isinstance(version, str) and _VERSION.fullmatch(version) is not None
+
+
 def candidates(version: str, search: list[Path]) -> list[Path]:
-    """Bundle files that claim `version` by name, in search order."""
+    """Bundle files that claim `version` by name, in search order (none for a string
+    that is not a rules_version: it would be a glob pattern, read from a record)."""
+    if not is_rules_version(version):
+        return []
     algo, _, hexpart = version.partition(":")
     out: list[Path] = []
     for directory in search:

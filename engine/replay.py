@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import integrity
-from .bundles import BundleError, candidates, default_store, open_bundle
+from .bundles import BundleError, candidates, default_store, is_rules_version, open_bundle
 from .integrity import Finding
 from .replay_line import (
     DIFFERS,
@@ -129,6 +129,8 @@ class _Rules:
         found: str | None = None
         if version == self.installed:
             found, self.info[version] = SHIPPED, {"source": "installed"}
+        elif not is_rules_version(version):  # never searched for: it names no rules
+            self.info[version] = {"source": "missing", "searched": [], "refused": ["not a rules_version"]}
         else:
             refused: list[str] = []
             for path in candidates(version, self.search):

@@ -212,3 +212,10 @@ def test_a_member_that_is_the_folder_of_another_is_refused_and_replay_goes_on(bu
 
 def parse_version(path: Path) -> str:
     return json.loads(path.read_bytes())["rules_version"]
+
+
+@pytest.mark.parametrize("version", ["sha256:*", "sha256:" + "?" * 64, "sha256:../../" + "a" * 58, "sha256:" + "A" * 64])
+def test_a_rules_version_that_is_not_one_finds_no_bundle(bundle, version):
+    assert export_bundle(bundle.parent).path == bundle  # the folder holds a bundle a glob would find
+    from xisai.engine.bundles import candidates
+    assert candidates(version, [bundle.parent]) == []

@@ -404,3 +404,17 @@ def test_a_reworded_error_message_still_reproduces(engine, tmp_path):
     write_seal(seal_path(path), document["seal"])
     report = replay(path, Options())
     assert report.counts == {REPRODUCED: 1} and report.findings == [] and report.exit_code == EXIT_OK
+
+
+def test_a_rules_version_that_is_not_one_is_never_searched_for(made, tmp_path):
+    path = copy(made, tmp_path)
+    rows = lines(path)
+    rows[-1] = rehashed(rows[-1], rules_version="sha256:*")
+    put(path, rows)
+    document = read_seal(seal_path(path))
+    document["seal"]["last_hash"] = parse(rows[-1])["record_hash"]
+    document["seal"]["rules_versions"].append("sha256:*")
+    write_seal(seal_path(path), document["seal"])
+    report = replay(path, Options())
+    assert report.counts[NO_BUNDLE] == 1 and report.exit_code == EXIT_INCOMPLETE
+    assert report.rules["versions"]["sha256:*"] == {"source": "missing", "searched": [], "refused": ["not a rules_version"]}
