@@ -91,8 +91,7 @@ def analyse(entries: list[Entry], seal: dict[str, Any] | None, seal_trusted: boo
     else:
         n = max((e.seq for e in readable if e.seq is not None and e.hash_ok), default=0)
         expected = None
-        if entries:
-            findings.append(Finding(SEAL_MISSING))
+        findings.append(Finding(SEAL_MISSING))  # an empty file too: nothing says it was not cut
 
     # The walk visits only seqs that some line holds: a gap, however long (a seal's or a
     # line's seq may say anything), is one range, found by bisection over the seqs present.
@@ -218,7 +217,7 @@ class Tracker:
         if not self.intact:
             return None
         if seal is None:
-            return [Finding(SEAL_MISSING)] if self.lines else []
+            return [Finding(SEAL_MISSING)]  # an empty file too: nothing says it was not cut
         count, last = seal.get("count"), self.last
         ends = (count == 0 and last is None) or (last is not None and count == last.seq and seal.get("last_hash") == last.stored)
         return _seal_fields(seal, rules_versions) if ends else None

@@ -418,3 +418,11 @@ def test_a_rules_version_that_is_not_one_is_never_searched_for(made, tmp_path):
     report = replay(path, Options())
     assert report.counts[NO_BUNDLE] == 1 and report.exit_code == EXIT_INCOMPLETE
     assert report.rules["versions"]["sha256:*"] == {"source": "missing", "searched": [], "refused": ["not a rules_version"]}
+
+
+def test_an_empty_records_file_without_a_seal_is_not_a_clean_replay(tmp_path):
+    path = tmp_path / "empty.jsonl"
+    path.write_bytes(b"")
+    report = replay(path, Options())
+    assert kinds(report) == [(k.SEAL_MISSING, None)] and report.exit_code == EXIT_INCOMPLETE
+    assert k.analyse([], None) == [k.Finding(k.SEAL_MISSING)]
