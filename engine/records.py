@@ -294,12 +294,21 @@ class RecordChain:
         file starts a new chain); only that line is read, so resuming a long file is
         instant. A half-written last line is ignored: cut it off before appending
         (`truncate_incomplete`)."""
+        return cls.after(last_complete_line(path) if path.exists() else None)
+
+    @classmethod
+    def after(cls, line: bytes | None) -> RecordChain:
+        """The chain state after the record `line` (None: a new chain); ValueError for a
+        line that is not a record."""
         chain = cls()
-        line = last_complete_line(path) if path.exists() else None
         if line is None:
             return chain
         record = parse(line)
-        chain.seq, chain.prev_hash = int(record["seq"]), str(record["record_hash"])
+        seq = record.get("seq") if isinstance(record, dict) else None
+        record_hash = record.get("record_hash") if isinstance(record, dict) else None
+        if type(seq) is not int or seq < 1 or not isinstance(record_hash, str):
+            raise ValueError("not a record (no seq and record_hash)")
+        chain.seq, chain.prev_hash = seq, record_hash
         chain.rules_versions.add(str(record.get("rules_version", "")))
         chain.engine_versions.add(str(record.get("engine_version", "")))
         return chain
@@ -395,15 +404,15 @@ class RecordTransform:
         return out
 
     def recover(self, last_line: bytes | None) -> None:
-        self.chain = RecordChain()
-        self.chain.engine_versions.add(engine_version())
-        if last_line:
-            record = parse(last_line)
-            self.chain.seq, self.chain.prev_hash = int(record["seq"]), str(record["record_hash"])
-            self.chain.rules_versions.add(str(record.get("rules_version", "")))
+        engine_versions = set(self.chain.engine_versions)
+        self.chain = RecordChain.after(last_line or None)
+        self.chain.engine_versions = engine_versions  # as before: this run's own (see RecordChain for the file's)
 
     def unwrap(self, line: bytes) -> bytes:
+        """The decision of a record line; ValueError for a line that is not a record."""
         record = parse(line)  # read as the engine reads: a case may hold an integer of any length
+        if not isinstance(record, dict) or not isinstance(record.get("decision"), dict):
+            raise ValueError("not a record")
         decision = dict(record["decision"])
         decision["line"] = record.get("line")
         return dumps(decision).encode("utf-8")

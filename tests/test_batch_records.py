@@ -143,3 +143,24 @@ def test_seals_bundles_and_run_records_are_fsynced_before_they_replace_a_file(tm
     RunRecord("r", "2025-01-01", None, "plain", 1, "-", None, "0", "now").save(tmp_path / "x.run.json")
     for name in ("x.jsonl.seal.json.tmp", exported.path.name + ".tmp", "x.run.json.tmp"):
         assert any(s.endswith(name) for s in synced), (name, synced)
+
+
+def test_a_line_that_is_not_a_record_after_the_checkpoint_is_cut_on_resume(source, tmp_path):
+    path, _ = source
+    whole, cut = tmp_path / "whole.jsonl", tmp_path / "cut.jsonl"
+    run_batch(BatchOptions(str(path), str(whole), workers=1, chunk_lines=16, records=True))
+    cut.with_name("cut.jsonl.run.json").write_bytes(whole.with_name("whole.jsonl.run.json").read_bytes())
+    rows = whole.read_bytes().splitlines(keepends=True)
+    cut.write_bytes(b"".join(rows[:40]) + b'{"decision": 1}\n' + b"[1]\n")
+    outcome = run_batch(BatchOptions(str(path), str(cut), workers=1, resume=True, records=True))
+    assert (outcome.resumed_from, outcome.lines) == (40, TOTAL)
+    assert cut.read_bytes() == whole.read_bytes()
+
+
+def test_a_record_transform_refuses_to_continue_after_a_line_that_is_not_a_record():
+    from xisai.engine.records import RecordTransform
+    for line in (b'{"decision": 1}', b"[1]", b'{"seq": "x", "record_hash": 1}'):
+        with pytest.raises(ValueError):
+            RecordTransform().unwrap(line)
+        with pytest.raises(ValueError):
+            RecordTransform().recover(line)

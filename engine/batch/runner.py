@@ -245,7 +245,10 @@ def _recover(out: BinaryIO, record: RunRecord, transform: LineTransform, stream:
     else:
         summary, lines, offset = Summary(), 0, 0
     recovered = recover_output(out, transform, lines, offset, lambda n, decision: summary.add(n, tally_of(decision)))
-    transform.recover(recovered.last_line)
+    try:
+        transform.recover(recovered.last_line)
+    except (ValueError, KeyError, TypeError) as exc:  # a line the checkpoint vouched for, since changed
+        raise BatchError(f"the output's last line kept is not one this run wrote ({exc}): it cannot be continued") from None
     reader = LineReader(stream)
     try:
         reader.skip(lines)

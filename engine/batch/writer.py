@@ -87,8 +87,8 @@ def recover_output(stream: BinaryIO, transform: LineTransform, lines: int, offse
 
     `lines` and `offset` come from the last checkpoint (fsynced before it was
     recorded). Every line after it must be a decision whose `line` is the next
-    number; the first that is not (cut short, or garbage after a power cut) and all
-    after it are cut off. `on_line` sees each line kept after the checkpoint (the
+    number; the first that is not (cut short, garbage after a power cut, a line that
+    is not a record in a records run) and all after it are cut off. `on_line` sees each line kept after the checkpoint (the
     summary is rebuilt from them). The stream must be open for reading and writing."""
     stream.seek(offset)
     last: bytes | None = None
@@ -98,7 +98,7 @@ def recover_output(stream: BinaryIO, transform: LineTransform, lines: int, offse
         line = raw[:-1]
         try:
             decision = json.loads(transform.unwrap(line))
-        except ValueError:
+        except (ValueError, KeyError, TypeError):  # not a line this run writes: cut, as garbage is
             break
         if not isinstance(decision, dict) or decision.get("line") != lines + 1:
             break
