@@ -283,27 +283,37 @@ def test_check_record_and_replay_on_the_command_line(tmp_path, keys):
 
 
 def test_a_case_that_kills_its_worker_is_reported_and_the_rest_replays(made, monkeypatch):
-    import os
-
-    from xisai.engine import replay_line
-    real = replay_line._engine
-
-    class Deadly:
-        def __init__(self, engine):
-            self.engine = engine
-
-        def evaluate(self, case, **kw):
-            if b"awarded_on" in (case if isinstance(case, bytes) else case.encode()) and b"2023-08-01" in (
-                    case if isinstance(case, bytes) else case.encode()):
-                os._exit(70)  # as a crash in C would: the worker process dies
-            return self.engine.evaluate(case, **kw)
-
-    monkeypatch.setattr(replay_line, "_engine", lambda rules_dir: Deadly(real(rules_dir)))  # inherited by forked workers
+    from xisai.engine.batch.worker import CRASH_ENV
+    monkeypatch.setenv(CRASH_ENV, AWARDS["case_id"])  # read by the spawned workers: they abort on that case
     report = replay(made, Options(workers=2, chunk_bytes=20_000))
     assert report.counts == {REPRODUCED: N - 1, "failed": 1}, [(r.entry.seq, r.error) for r in report.records]
     (failed,) = report.records
     assert failed.entry.seq == N and failed.error == "the line killed its worker process"
     assert report.findings == [] and report.exit_code == EXIT_DIFFERS
+
+
+def test_a_chunk_cancelled_with_its_pool_is_replayed_again():
+    from concurrent.futures import Future
+
+    from xisai.engine.replay_line import intact
+    from xisai.engine.replay_pool import _Pool
+    pool = _Pool(1)
+    assert pool.ctx.get_start_method() == "spawn"
+    try:
+        raw = lines_made_once()[0]
+        cancelled: Future = Future()
+        cancelled.cancel()  # what shutdown(cancel_futures=True) leaves to a chunk still queued
+        results = pool.result(([(1, raw, intact(raw))], {}), (pool.executor, cancelled), None)
+        assert [(r.entry.pos, r.status) for r in results] == [(1, NO_BUNDLE)]
+    finally:
+        pool.close()
+
+
+def lines_made_once() -> list[bytes]:
+    from xisai.engine.records import RecordChain
+    raw = b'{"case_id": "c"}'
+    body = record_body(raw, Engine().evaluate(raw).to_dict(), line=1)
+    return [RecordChain().next(body).encode() + b"\n"]
 
 
 def test_keys_new_on_the_command_line(tmp_path):
