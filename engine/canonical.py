@@ -41,11 +41,6 @@ def parse(text: str | bytes) -> Any:
     return json.loads(text, parse_float=Decimal, parse_int=_int)
 
 
-def canonical_text(text: str | bytes) -> str:
-    """The canonical text of a JSON text, read with `parse`."""
-    return dumps_fast(parse(text), may_hold_nul=(b"\\u0000" in text) if isinstance(text, bytes) else ("\\u0000" in text))
-
-
 def dumps_fast(value: Any, may_hold_nul: bool) -> str:
     """`dumps(value)` through json's C encoder: each Decimal is encoded as a NUL string
     and then replaced by its digits. `may_hold_nul`: whether a string of the value may

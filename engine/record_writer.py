@@ -1,10 +1,10 @@
 """Writing record files: the single writer that chains records in output order, the
 seal at the end, and the rules bundle kept beside the output.
 
-`RecordWriter` is what a batch runner plugs in as its per-line transform: workers make
-`RecordBody`s (engine/records.py), the writer chains and writes them. `record_cases` is
-a plain in-process loop over input lines on top of it (for `check --record`, tests and
-as the reference that a parallel runner must match byte for byte)."""
+`RecordWriter` writes a record file in one process (`check --record` uses it): it
+chains `RecordBody`s (engine/records.py) with the same `RecordChain` that the batch
+writer's transform uses. `record_cases` is a plain in-process loop over input lines on
+top of it: the reference that a parallel batch run must match byte for byte (tests)."""
 from __future__ import annotations
 
 import os
@@ -19,29 +19,21 @@ from .atomic_file import remove_durably
 from .batch.line import decide_line
 from .bundles import export_bundle
 from .evaluate import Engine
-from .records import RecordBody, RecordChain, read_case, record_body, truncate_incomplete
+from .records import RecordBody, RecordChain, read_case, record_body
 from .seal import make_seal, seal_path, write_seal
 
 
 class RecordWriter:
-    """Appends chained record lines to `path`; `resume=True` continues the chain of an
-    existing file after its last complete line (a half-written line is cut off)."""
+    """Writes chained record lines to `path`, from its first line (an old seal beside
+    it is taken away first: it sealed what the file held before). Resuming an
+    interrupted file is the batch runner's (`xisai batch --resume`)."""
 
-    def __init__(self, path: Path, resume: bool = False):
+    def __init__(self, path: Path):
         self.path = path
-        if resume and path.exists():
-            truncate_incomplete(path)
-            self.chain = RecordChain.resume(path)
-            self._fh = path.open("ab")
-        else:
-            self.chain = RecordChain()
-            self._fh = path.open("wb")
-            remove_durably(seal_path(path))  # it sealed what this file held before
+        self.chain = RecordChain()
+        self._fh = path.open("wb")
+        remove_durably(seal_path(path))
         self.bundles: dict[str, str] = {}
-
-    @property
-    def written(self) -> int:
-        return self.chain.seq
 
     def write(self, body: RecordBody) -> None:
         self._fh.write(self.chain.next_bytes(body) + b"\n")
@@ -65,16 +57,14 @@ class RecordWriter:
 
 
 def record_cases(engine: Engine, lines: Iterable[bytes], out: Path, *, as_of: date | None = None,
-                 key: Ed25519PrivateKey | None = None, resume: bool = False,
-                 rules_dir: Path | None = None, first_line: int = 1, bundle_dir: Path | None = None) -> dict[str, Any]:
+                 key: Ed25519PrivateKey | None = None, rules_dir: Path | None = None,
+                 bundle_dir: Path | None = None) -> dict[str, Any]:
     """Decide each input line (without its newline) as a batch does and write its
-    record; returns the seal. With `resume`, lines already recorded in `out` are skipped."""
-    writer = RecordWriter(out, resume=resume)
+    record; returns the seal."""
+    writer = RecordWriter(out)
     try:
         writer.keep_bundle(rules_dir, bundle_dir)
-        for number, raw in enumerate(lines, start=first_line):
-            if number - first_line < writer.written:
-                continue
+        for number, raw in enumerate(lines, start=1):
             case, data = read_case(raw)  # parsed once, for the record and the engine
             decision = decide_line(engine, raw, as_of, None, case=data)  # as a batch decides a line
             writer.write(record_body(raw, decision, line=number, case=case))

@@ -26,11 +26,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 from .canonical import dumps, dumps_fast, dumps_native, parse, sha256_hex
@@ -41,7 +39,6 @@ GENESIS = "sha256:" + "0" * 64
 HASH_KEY = ',"record_hash":"'          # the member cut out to check a line's hash
 HASH_LEN = len(GENESIS)
 _FORMAT_MEMBER = ',"record_format":"' + RECORD_FORMAT + '"'
-_VERSION_MEMBER = ',"rules_version":"'
 _HASH_KEY_BYTES = HASH_KEY.encode()
 CASE_KEYS = ("case", "case_text", "case_base64", "case_omitted")
 
@@ -159,14 +156,8 @@ def record_body(raw: str | bytes, decision: dict[str, Any], line: int | None = N
                       engine_version=version or engine_version())
 
 
-def record_line(body: RecordBody, seq: int, prev_hash: str) -> tuple[str, str]:
-    """(the record's canonical JSON line without newline, its record_hash)."""
-    line, record_hash = chain_line(body_text(body).encode("utf-8"), seq, prev_hash)
-    return line.decode("utf-8"), record_hash
-
-
 _FORMAT_BYTES = _FORMAT_MEMBER.encode()
-_VERSION_BYTES = _VERSION_MEMBER.encode()
+_ENGINE_VERSION_BYTES = b',"engine_version":'
 
 
 def chain_line(body: bytes, seq: int, prev_hash: str) -> tuple[bytes, str]:
@@ -266,10 +257,12 @@ def recomputed_hash(record: dict[str, Any]) -> str:
 
 
 class RecordChain:
-    """Turns record bodies into chained record lines, in output order.
+    """Turns record bodies into chained record lines, in output order: the one chain
+    implementation, which the batch writer's `RecordTransform` and `RecordWriter` share.
 
     The single writer of a run owns one: `next(body)` gives the line to write. Its state
-    is (seq of the last record, its hash); `resume` recovers it from a file's last line."""
+    is (seq of the last record, its hash) and the rules and engine versions of the
+    records it chained; `after(line)` recovers it from a file's last record."""
 
     def __init__(self, seq: int = 0, prev_hash: str = GENESIS):
         self.seq = seq
@@ -282,19 +275,17 @@ class RecordChain:
 
     def next_bytes(self, body: RecordBody) -> bytes:
         """The next record line, UTF-8, without its newline."""
-        line, self.prev_hash = chain_line(body_text(body).encode("utf-8"), self.seq + 1, self.prev_hash)
-        self.seq += 1
-        self.rules_versions.add(body.rules_version)
-        self.engine_versions.add(body.engine_version)
-        return line
+        return self.next_body(body_text(body).encode("utf-8"))
 
-    @classmethod
-    def resume(cls, path: Path) -> RecordChain:
-        """The chain state after the last complete line of `path` (a missing or empty
-        file starts a new chain); only that line is read, so resuming a long file is
-        instant. A half-written last line is ignored: cut it off before appending
-        (`truncate_incomplete`)."""
-        return cls.after(last_complete_line(path) if path.exists() else None)
+    def next_body(self, body: bytes) -> bytes:
+        """The next record line of a `body_text` (UTF-8), without its newline."""
+        line, self.prev_hash = chain_line(body, self.seq + 1, self.prev_hash)
+        self.seq += 1
+        # the members after the decision: engine_version, line, record_format, rules_version
+        tail = json.loads(b"{" + body[body.rfind(_ENGINE_VERSION_BYTES) + 1:])
+        self.rules_versions.add(str(tail["rules_version"]))
+        self.engine_versions.add(str(tail["engine_version"]))
+        return line
 
     @classmethod
     def after(cls, line: bytes | None) -> RecordChain:
@@ -312,57 +303,6 @@ class RecordChain:
         chain.rules_versions.add(str(record.get("rules_version", "")))
         chain.engine_versions.add(str(record.get("engine_version", "")))
         return chain
-
-
-def last_complete_line(path: Path) -> bytes | None:
-    """The last newline-terminated line of `path`, without its newline."""
-    end = complete_length(path)
-    if end == 0:
-        return None
-    with path.open("rb") as fh:
-        start = end - 1
-        block = 65536
-        data = b""
-        while start > 0:
-            lo = max(0, start - block)
-            fh.seek(lo)
-            data = fh.read(start - lo) + data
-            at = data.rfind(b"\n")
-            if at >= 0:
-                return data[at + 1:]
-            start = lo
-        fh.seek(0)
-        return fh.read(end - 1)
-
-
-def complete_length(path: Path) -> int:
-    """Bytes of `path` up to the end of its last complete (newline-terminated) line."""
-    size = path.stat().st_size
-    if size == 0:
-        return 0
-    with path.open("rb") as fh:
-        block = 65536
-        end = size
-        while end > 0:
-            start = max(0, end - block)
-            fh.seek(start)
-            chunk = fh.read(end - start)
-            at = chunk.rfind(b"\n")
-            if at >= 0:
-                return start + at + 1
-            end = start
-    return 0
-
-
-def truncate_incomplete(path: Path) -> int:
-    """Cut a half-written last line off `path`; returns the bytes kept."""
-    keep = complete_length(path)
-    if keep != path.stat().st_size:
-        with path.open("r+b") as fh:
-            fh.truncate(keep)
-            fh.flush()
-            os.fsync(fh.fileno())
-    return keep
 
 
 # --- the chain as a per-line transform of a batch writer ------------------------------
@@ -385,28 +325,21 @@ def body_text(body: RecordBody) -> str:
 
 class RecordTransform:
     """The record chain as the line transform of a batch writer (engine/batch/writer.py):
-    `apply` turns a worker's `body_text` (UTF-8) into the record line, in output order;
-    `recover` rebuilds the chain from the last complete line on --resume; `unwrap`
-    gives a record line's decision, with its `line`, to a reader that wants decisions."""
+    `apply` turns a worker's `body_text` (UTF-8) into the record line, in output order
+    (`RecordChain.next_body`); `recover` rebuilds the chain from the last complete line
+    on --resume (`RecordChain.after`); `unwrap` gives a record line's decision, with its
+    `line`, to a reader that wants decisions."""
 
     name = "records-" + RECORD_FORMAT
 
     def __init__(self) -> None:
         self.chain = RecordChain()
-        self.chain.engine_versions.add(engine_version())
 
     def apply(self, line: bytes) -> bytes:
-        chain = self.chain
-        out, chain.prev_hash = chain_line(line, chain.seq + 1, chain.prev_hash)
-        chain.seq += 1
-        at = line.rfind(_VERSION_BYTES)
-        chain.rules_versions.add(line[at + len(_VERSION_BYTES):-2].decode("utf-8"))
-        return out
+        return self.chain.next_body(line)
 
     def recover(self, last_line: bytes | None) -> None:
-        engine_versions = set(self.chain.engine_versions)
         self.chain = RecordChain.after(last_line or None)
-        self.chain.engine_versions = engine_versions  # as before: this run's own (see RecordChain for the file's)
 
     def unwrap(self, line: bytes) -> bytes:
         """The decision of a record line; ValueError for a line that is not a record."""

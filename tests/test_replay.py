@@ -15,7 +15,7 @@ from xisai.engine import integrity as k
 from xisai.engine.canonical import dumps, parse
 from xisai.engine.evaluate import Engine
 from xisai.engine.record_writer import record_cases
-from xisai.engine.records import record_body, record_line
+from xisai.engine.records import RecordChain, record_body
 from xisai.engine.replay import (
     DIFFERS,
     EXIT_DIFFERS,
@@ -131,7 +131,7 @@ def test_an_inserted_record_is_named_even_with_a_valid_hash_and_link(made, tmp_p
     rows = lines(path)
     prev = parse(rows[3])  # a forged record that claims to be seq 5, linked to seq 4
     raw = json.dumps(generate(99)).encode()
-    forged, _ = record_line(record_body(raw, engine.evaluate(raw).to_dict(), line=5), 5, prev["record_hash"])
+    forged = RecordChain(4, prev["record_hash"]).next(record_body(raw, engine.evaluate(raw).to_dict(), line=5))
     rows.insert(4, forged.encode() + b"\n")
     put(path, rows)
     report = replay(path, Options())
@@ -310,7 +310,6 @@ def test_a_chunk_cancelled_with_its_pool_is_replayed_again():
 
 
 def lines_made_once() -> list[bytes]:
-    from xisai.engine.records import RecordChain
     raw = b'{"case_id": "c"}'
     body = record_body(raw, Engine().evaluate(raw).to_dict(), line=1)
     return [RecordChain().next(body).encode() + b"\n"]

@@ -22,12 +22,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from ..atomic_file import remove_durably
-from ..records import RecordTransform
+from ..records import RecordTransform, engine_version
 from ..rulebook import RuleBook, RuleError, load_rulebook
 from ..seal import seal_path
 from .errors import BatchError
@@ -125,7 +124,7 @@ def run_batch(opts: BatchOptions, on_progress: Callable[[Progress], None] | None
                            as_of=opts.as_of.isoformat() if opts.as_of else None, transform=transform.name,
                            partition_lines=opts.partition_lines,
                            input_path=opts.input if opts.input == STDIO else str(Path(opts.input).resolve()),
-                           input_size=size, xisai_version=_version(),
+                           input_size=size, xisai_version=engine_version(),
                            started=datetime.now(UTC).isoformat(timespec="seconds"))
         if opts.output == STDIO:
             return _run(opts, book, record, _Start(LineReader(stream)), sys.stdout.buffer, None, Summary(), transform, on_progress)
@@ -278,13 +277,6 @@ def _open_input(name: str) -> Iterator[tuple[BinaryIO, int | None]]:
 
 def _parts_dir(output: Path) -> Path:
     return output.with_name(output.name + ".parts")
-
-
-def _version() -> str:
-    try:
-        return metadata.version("xisai")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 @contextmanager
