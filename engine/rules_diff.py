@@ -1,6 +1,6 @@
 """What changed between two sets of rules: programs added or removed, parameters and
 their dated rows (value, from, source, provisional), conditions, formulas, texts and
-catalog sentences. The changes are data; cli/rules_view.py renders them."""
+catalog sentences. The changes are data; cli/replay_view.py (`rules_diff`) renders them."""
 from __future__ import annotations
 
 from collections.abc import Iterator
