@@ -41,8 +41,8 @@ def differing_details(old: Any, new: Any) -> list[dict[str, Any]]:
     if not (isinstance(old, dict) and isinstance(new, dict)):
         return [{"part": "other", "program": None}] if old != new else []
     found: list[tuple[str, str | None]] = []
-    o_lines = _keyed(old.get("payouts"), ("program", "beneficiary", "year", "kind"))
-    n_lines = _keyed(new.get("payouts"), ("program", "beneficiary", "year", "kind"))
+    o_lines = _keyed(old.get("payouts"), ("program", "beneficiary", "year", "kind", "basis"))
+    n_lines = _keyed(new.get("payouts"), ("program", "beneficiary", "year", "kind", "basis"))
     for key in o_lines.keys() & n_lines.keys():
         found += [(part, key[0]) for part in _line_details(o_lines[key], n_lines[key])]
     o_ref = _keyed(old.get("ineligible"), ("program", "beneficiary", "item"))

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .canonical import dumps
+from .decision_details import differing_details
 
 # A decision may hold an exact and a maximum line of the same program, beneficiary, year
 # and kind: the basis is part of a line's identity.
@@ -86,7 +87,8 @@ def same_but_messages(old: Any, new: Any) -> bool:
 def diff(old: Any, new: Any) -> dict[str, Any]:
     """{"status": [old, new] | None, "lines": [...], "totals": {name: [old, new]},
     "errors": [old, new] | None (each without messages), "moved": [[program, year, "delta"]],
-    "money_same": bool, "same": bool (nothing differs but errors' messages)}"""
+    "money_same": bool, "same": bool (nothing differs but errors' messages),
+    "details": which parts differ when the money is the same ([{part, program}])}"""
     o_status = old.get("status") if isinstance(old, dict) else None
     n_status = new.get("status") if isinstance(new, dict) else None
     o_lines, n_lines = _lines(old), _lines(new)
@@ -107,7 +109,9 @@ def diff(old: Any, new: Any) -> dict[str, Any]:
         if delta:
             moved.append([cash_key[0], cash_key[1], str(delta)])
     o_err, n_err = _errors(old), _errors(new)
+    money_same = o_status == n_status and not lines and not totals
+    same = same_but_messages(old, new)
+    details = differing_details(_without_messages(old), _without_messages(new)) if money_same and not same else []
     return {"status": [o_status, n_status] if o_status != n_status else None, "lines": lines, "totals": totals,
             "errors": [o_err, n_err] if o_err != n_err else None,
-            "moved": moved, "money_same": o_status == n_status and not lines and not totals,
-            "same": same_but_messages(old, new)}
+            "moved": moved, "money_same": money_same, "same": same, "details": details}

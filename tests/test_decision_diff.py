@@ -38,3 +38,19 @@ def test_errors_are_compared_by_path_code_and_params_not_by_message():
     assert not other["same"] and other["money_same"]
     assert other["errors"] == [[{"path": "(case)", "code": "json", "params": {"line": "1"}}],
                                [{"path": "(case)", "code": "not_object", "params": {"line": "1"}}]]
+
+
+def test_same_money_names_the_details_that_differ(engine):
+    """Replay's "same money, other details" says which: here a parameter row's date."""
+    import json
+    from pathlib import Path
+
+    from xisai.engine.decision_diff import diff
+    old = json.loads(engine.evaluate((Path(__file__).parent.parent / "cases" / "11-brand-awards.json").read_bytes()).to_json())
+    new = json.loads(json.dumps(old))
+    line = next(p for p in new["payouts"] if p["program"] == "brand.quality_award")
+    line["parts"][0]["parameters"][0]["from"] = "2021-12-26"
+    found = diff(old, new)
+    assert found["money_same"] and not found["same"]
+    assert found["details"] == [{"part": "parameters", "program": "brand.quality_award"}]
+    assert diff(old, old)["details"] == []
