@@ -64,6 +64,9 @@ def check(case_file: Path, as_json: bool, as_of: str | None, explain: bool | Non
     msgs = Messages.get(lang)
     case_file_value(case_file, msgs)
     as_of_date = as_of_value(as_of, msgs)
+    if record is not None and str(case_file) != "-" and record.exists() and record.samefile(case_file):
+        click.echo(msgs.t("batch.same_file", path=record), err=True)  # the record would replace the case
+        sys.exit(EXIT_ERROR)
     try:  # never more than one byte past the limit: the engine then says the case is too long
         if str(case_file) == "-":
             text = sys.stdin.buffer.read(json_input.MAX_BYTES + 1)

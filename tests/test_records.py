@@ -3,6 +3,7 @@ chain, seals, signatures and key files."""
 import json
 import stat
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from casegen import generate
@@ -251,3 +252,15 @@ def test_a_case_with_an_integer_too_long_for_int_is_read_back_as_the_engine_read
     assert transform.chain.seq == 1 and transform.chain.prev_hash == parse(first)["record_hash"]
     assert json.loads(transform.unwrap(first))["line"] == 1
     assert RecordChain.after(second).seq == 2
+
+
+def test_check_never_records_over_its_own_case_file(tmp_path):
+    from click.testing import CliRunner
+
+    from xisai.cli.main import main
+    case = tmp_path / "c1.json"
+    case.write_bytes((Path(__file__).parent.parent / "cases" / "01-living-allowance.json").read_bytes())
+    before = case.read_bytes()
+    result = CliRunner().invoke(main, ["check", str(case), "--record", str(case), "--lang", "en"])
+    assert result.exit_code == 1 and "is the input file itself" in result.output
+    assert case.read_bytes() == before
