@@ -75,6 +75,9 @@ def replay_command(records: Path, seal: Path | None, verify_key: Path | None, ru
     except (OSError, RuleError, BundleError) as exc:
         _fail(str(exc))
     data = report.to_dict()
+    if data["lines"] and data["counts"] == {"unreadable": data["lines"]} and data["seal"]["status"] == "missing":
+        # Not one record and no seal: a case file or bare decisions, not a tampered record file.
+        _fail(Messages.get(lang).t("replay.not_records", path=str(records)))
     if as_json:
         _print_json(data)
     else:

@@ -435,3 +435,15 @@ def test_an_empty_records_file_without_a_seal_is_not_a_clean_replay(tmp_path):
     report = replay(path, Options())
     assert kinds(report) == [(k.SEAL_MISSING, None)] and report.exit_code == EXIT_INCOMPLETE
     assert k.analyse([], None) == [k.Finding(k.SEAL_MISSING)]
+
+
+def test_a_file_with_no_record_and_no_seal_is_not_called_tampered(tmp_path):
+    """A case file or bare decisions handed to replay: one plain sentence, exit 1."""
+    from click.testing import CliRunner
+
+    from xisai.cli.main import main
+    cases = tmp_path / "intake.jsonl"
+    cases.write_text('{"case_id": "a"}\n{"case_id": "b"}\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["replay", str(cases), "--lang", "en"])
+    assert result.exit_code == 1 and "holds no decision record" in result.output
+    assert "tampered" not in result.output
