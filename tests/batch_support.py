@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-import pytest
 from casegen import generate
-from conftest import CASES
+from conftest import CASES, xisai
 
 # Lines (1-based) of the standard input that are not valid cases, and what they hold.
 BAD_LINES = {
@@ -50,16 +47,6 @@ def standard_input(path: Path) -> list[bytes]:
 
 def case_id_at(lines: list[bytes], number: int) -> str:
     return json.loads(lines[number - 1])["case_id"]
-
-
-def xisai() -> list[str]:
-    script = Path(sys.executable).with_name("xisai")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("xisai")
-    if not found:
-        pytest.skip("the xisai console script is not installed")
-    return [found]
 
 
 def batch(*args: str | Path, env: dict[str, str] | None = None, stdin: bytes | None = None,

@@ -1,22 +1,8 @@
 """The installed `xisai` command itself (the other CLI tests run it in-process)."""
 import json
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 
-import pytest
-from conftest import CASES
-
-
-def xisai() -> list[str]:
-    script = Path(sys.executable).with_name("xisai")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("xisai")
-    if not found:
-        pytest.skip("the xisai console script is not installed")
-    return [found]
+from conftest import CASES, xisai
 
 
 def test_console_script_check_json_and_exit_codes(tmp_path):
