@@ -10,7 +10,7 @@ from decimal import Decimal
 import pexpect
 import pytest
 from ask_scenarios import SAVE, SCENARIOS, TALENT
-from test_console_script import xisai
+from conftest import xisai
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 ENV = {k: v for k, v in os.environ.items() if k not in ("LANG", "LC_ALL", "LC_MESSAGES", "XISAI_LANG", "COLUMNS")}

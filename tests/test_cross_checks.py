@@ -13,10 +13,9 @@ from decimal import Decimal
 
 import pytest
 from casegen import generate
-from conftest import CASES
+from conftest import CASES, xisai
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_console_script import xisai
 
 SEEDS = st.integers(min_value=0, max_value=10**9)
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -12,8 +12,8 @@ import os
 import subprocess
 from collections import Counter, defaultdict
 
+from conftest import xisai
 from hostile import KINDS, hostile
-from test_console_script import xisai
 
 from xisai.engine.i18n import Messages
 
