@@ -25,8 +25,8 @@ from batch_support import (
 )
 from conftest import CASES
 
-from xisai.engine.batch.line import dumps
 from xisai.engine.batch.sidecar import sidecar_path
+from xisai.engine.decision import dumps
 
 
 @pytest.fixture(scope="module")

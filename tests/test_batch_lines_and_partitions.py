@@ -12,10 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xisai.engine.batch.line import MAX_LINE_BYTES, dumps, evaluate_line
+from xisai.engine.batch.line import MAX_LINE_BYTES, evaluate_line
 from xisai.engine.batch.partition import plan, read_lines
 from xisai.engine.batch.reader import LineReader
 from xisai.engine.batch.writer import PlainLines, recover_output, usable_checkpoint
+from xisai.engine.decision import dumps
 from xisai.engine.evaluate import EngineError
 
 

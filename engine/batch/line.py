@@ -39,10 +39,6 @@ Tally = tuple[str, tuple[PayoutTally, ...]]
 Result = tuple[bytes, Tally]  # (output line, UTF-8, without its newline; tally)
 
 
-def dumps(data: dict[str, Any]) -> str:
-    return decision_dumps(data)
-
-
 def evaluate_line(engine: Engine, raw: bytes | None, line_no: int, as_of: date | None, today: date) -> Result:
     """The output line for one input line (`raw` without its newline; None when the
     line was longer than MAX_LINE_BYTES and was skipped unread). Never raises for a
@@ -74,7 +70,7 @@ def crashed_line(rules_version: str, raw: bytes | None, line_no: int, how: str) 
 
 def finish(data: dict[str, Any], line_no: int) -> Result:
     data["line"] = line_no
-    return dumps(data).encode("utf-8"), tally_of(data)  # encoded here, in the worker: the writer only writes
+    return decision_dumps(data).encode("utf-8"), tally_of(data)  # encoded here, in the worker: the writer only writes
 
 
 def problem_decision(rules_version: str, status: str, code: str, params: dict[str, str] | None = None,
