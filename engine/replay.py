@@ -149,15 +149,27 @@ class _Rules:
         return found
 
 
+MAX_RECORD_LINE = 1 << 28  # 256 MiB: a record holds a case of at most 64 MiB and its decision
+
+
 def _chunks(path: Path, limit: int) -> Iterator[tuple[list[tuple[int, bytes]], int]]:
     """Runs of (line number, bytes) of about `limit` bytes, with the bytes read so far."""
     items: list[tuple[int, bytes]] = []
-    size = done = 0
+    size = done = pos = 0
     with path.open("rb") as fh:
-        for pos, raw in enumerate(fh, start=1):
+        while raw := fh.readline(MAX_RECORD_LINE + 1):
+            pos += 1
+            done += len(raw)
+            if len(raw) > MAX_RECORD_LINE and not raw.endswith(b"\n"):
+                # No record is this long (batch leaves a case over 16 MiB unread): read past
+                # it a block at a time, and keep a placeholder that reads as no record.
+                while more := fh.readline(1 << 20):
+                    done += len(more)
+                    if more.endswith(b"\n"):
+                        break
+                raw = b"\n"
             items.append((pos, raw))
             size += len(raw)
-            done += len(raw)
             if size >= limit or len(items) >= 256:
                 yield items, done
                 items, size = [], 0

@@ -447,3 +447,15 @@ def test_a_file_with_no_record_and_no_seal_is_not_called_tampered(tmp_path):
     result = CliRunner().invoke(main, ["replay", str(cases), "--lang", "en"])
     assert result.exit_code == 1 and "holds no decision record" in result.output
     assert "tampered" not in result.output
+
+
+def test_an_overlong_line_is_read_past_not_into_memory(tmp_path, monkeypatch):
+    """A record line longer than any record can be is skipped a block at a time and
+    stands as a line that holds no record; the byte count still covers the file."""
+    import xisai.engine.replay as replay_module
+    monkeypatch.setattr(replay_module, "MAX_RECORD_LINE", 100)
+    path = tmp_path / "long.jsonl"
+    path.write_bytes(b"a" * 10 + b"\n" + b"b" * 5000 + b"\n" + b"c" * 5 + b"\n" + b"d" * 3000)
+    (items, done), = list(replay_module._chunks(path, 10**6))
+    assert items == [(1, b"a" * 10 + b"\n"), (2, b"\n"), (3, b"ccccc\n"), (4, b"\n")]
+    assert done == path.stat().st_size
