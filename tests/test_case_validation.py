@@ -130,3 +130,19 @@ def test_every_error_has_a_catalog_sentence_in_both_languages(engine, lang):
     decision = engine.evaluate(mutate(INVALID[0][1]))
     assert decision.render("zh_CN")["errors"][0]["message"] == "2022-02-30不是有效日期"
     assert decision.errors[0]["message"] == decision.render("en")["errors"][0]["message"]  # the data's message is English
+
+
+def test_a_case_beyond_the_fact_limit_is_invalid_naming_the_limit(engine, monkeypatch):
+    """durable-rules decided 200,000 facts in one case (20 s, 2.2 GB); a case may make
+    MAX_FACTS (100,000). Beyond it: an invalid case saying so, never a crash."""
+    import xisai.engine.evaluate as evaluate_module
+    monkeypatch.setattr(evaluate_module, "MAX_FACTS", 10)  # the same path, on a small case
+    case = {"case_id": "big", "as_of": "2025-01-01", "persons": [{"id": f"P{i}"} for i in range(8)],
+            "enterprises": [{"id": "E1"}, {"id": "E2"}]}
+    decision = engine.evaluate(case)
+    assert decision.status == "invalid"
+    assert decision.errors == [{"path": "(case)", "code": "too_large", "params": {"facts": "12", "limit": "10"},
+                                "message": decision.errors[0]["message"]}]
+    assert "12" in decision.errors[0]["message"] and "10" in decision.errors[0]["message"]
+    monkeypatch.setattr(evaluate_module, "MAX_FACTS", 12)
+    assert engine.evaluate(case).status == "ok"  # at the limit, decided
