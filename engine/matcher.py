@@ -48,8 +48,8 @@ SENTINEL = "session_"
 # A fact without an `id` gets one from durable: a 64-bit hash of its content, written
 # out and hashed again to 32 bits (fnv1Hash32) to store the message, with no string
 # compare. Two facts of one case whose ids collide in 32 bits make the second one
-# "already observed" (error 2); the chance grows as n^2/2^33 and reached 42 % at
-# 60,000 facts (measured). Every fact is therefore sent with an id of ours, `#<fid>`,
+# "already observed" (error 2); the chance grows as n^2/2^33 (about 42 % at 60,000
+# facts; a 60,000-person case failed so). Every fact is therefore sent with an id of ours, `#<fid>`,
 # whose 32-bit hashes are distinct for every fid up to MAX_FACTS (a test proves it:
 # tests/test_matcher.py), so no two facts of a case can collide. No rule may read `id`.
 MAX_FACTS = 100_000  # 7 s and 1 GB for one case at the limit (measured); a batch line, not a province
