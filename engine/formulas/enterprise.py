@@ -5,17 +5,7 @@ from collections import defaultdict
 
 from ..conditions import Match
 from ..trace import Trace
-from .base import (
-    CASH,
-    EXACT,
-    IN_KIND,
-    MAXIMUM,
-    Context,
-    formula,
-    in_window,
-    months_by_year,
-    value_of,
-)
+from .base import CASH, EXACT, IN_KIND, MAXIMUM, Context, formula, in_window, months_by_year, value_of
 
 
 def _te(b: Match) -> dict:

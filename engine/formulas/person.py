@@ -3,17 +3,7 @@ from __future__ import annotations
 
 from ..conditions import Match
 from ..trace import Trace
-from .base import (
-    CASH,
-    EXACT,
-    IN_KIND,
-    MAXIMUM,
-    Context,
-    formula,
-    in_window,
-    months_by_year,
-    value_of,
-)
+from .base import CASH, EXACT, IN_KIND, MAXIMUM, Context, formula, in_window, months_by_year, value_of
 
 
 @formula("monthly_allowance", values=("start", "approved"), params=("max_rate", "months", "cap_per_person"))
