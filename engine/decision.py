@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .formulas.base import CASH, EXACT
+from .i18n import Messages, error_message
 from .money import fmt
 
 if TYPE_CHECKING:
@@ -27,6 +28,12 @@ if TYPE_CHECKING:
 FORMAT_VERSION = "2"
 
 Data = dict[str, Any]
+
+
+def error_item(path: str, code: str, params: dict[str, str], fallback: str = "") -> Data:
+    """An error as a decision holds it: its path, code and params, and `message`, the
+    English sentence the case format's floor asks for (views say it in any language)."""
+    return {"path": path, "code": code, "params": params, "message": error_message(code, params, fallback, Messages.get("en"))}
 
 
 def totals(payouts: list[Data]) -> Data:

@@ -12,12 +12,11 @@ from .case_checks import CaseError, check_case
 from .case_model import Case
 from .compiler import CompiledBook, compile_rulebook
 from .conditions import Assessment, FactIndex, Match, Outcome, assess
-from .decision import Data, Decision, decision_data
+from .decision import Data, Decision, decision_data, error_item
 from .derivations import talent_enterprises
 from .facts import FactBuilder
 from .formulas import FORMULAS, Context
 from .formulas.base import MAXIMUM, CheckResult, Part, param_text
-from .i18n import Messages, error_message
 from .json_input import CaseInputError, parse_case
 from .matcher import MAX_FACTS
 from .money import fmt
@@ -97,8 +96,7 @@ class Engine:
         return self._decide(model, facts, effective)
 
     def _invalid(self, case_id: str, errors: list[CaseError], as_of: date | None = None) -> Decision:
-        en = Messages.get("en")  # errors[].message: the English sentence; views render the code in any language
-        items = [{"path": e.path, "code": e.code, "params": e.params, "message": error_message(e.code, e.params, e.fallback, en)} for e in errors]
+        items = [error_item(e.path, e.code, e.params, e.fallback) for e in errors]
         data = decision_data(case_id, "invalid", self.book.version, as_of.isoformat() if as_of else None, errors=items)
         return Decision(data, self.book)
 

@@ -23,10 +23,9 @@ import json
 from datetime import date
 from typing import Any
 
-from ..decision import decision_data
+from ..decision import decision_data, error_item
 from ..decision import dumps as decision_dumps
 from ..evaluate import Engine
-from ..i18n import Messages, error_message
 
 MAX_LINE_BYTES = 16_777_216  # 16 MiB
 STATUS_ERROR = "error"
@@ -77,10 +76,7 @@ def problem_decision(rules_version: str, status: str, code: str, params: dict[st
                      case_id: str = "") -> dict[str, Any]:
     """A decision for a line the engine did not decide: the floor fields, one error
     (its message in English, as the engine's; views render the code in any language)."""
-    values = params or {}
-    error = {"path": WHOLE_CASE, "code": code, "params": values,
-             "message": error_message(code, values, "", Messages.get("en"))}
-    data = decision_data(case_id, "invalid", rules_version, None, errors=[error])
+    data = decision_data(case_id, "invalid", rules_version, None, errors=[error_item(WHOLE_CASE, code, params or {})])
     data["status"] = status
     return data
 
