@@ -146,9 +146,14 @@ def flag_text(flag: dict[str, Any], program: Program, book: RuleBook, msgs: Mess
     if kind == "provisional":
         row = book.parameter(program, flag["parameter"]).row_from(flag["from"])
         return msgs.t("explain.flag.provisional", name=flag["parameter"], start=flag["from"], note=msgs.text(row.note) or "")
-    figures = msgs.t("value.list_separator").join(
-        msgs.t(f"field.{'.'.join(b.field.replace('[*]', '').split('.')[-2:])}") for b in program.bounds)
+    figures = msgs.t("value.list_separator").join(figure_label(b.field, msgs) for b in program.bounds)
     return msgs.t("explain.flag.maximum", figures=figures)
+
+
+def figure_label(field: str, msgs: Messages) -> str:
+    """An approved figure's name ("persons[*].talent.approved_monthly_allowance" reads
+    as the catalog's field.talent.approved_monthly_allowance)."""
+    return msgs.t(f"field.{'.'.join(field.replace('[*]', '').split('.')[-2:])}")
 
 
 def explain_line(parts: list[dict[str, Any]], flags: list[dict[str, Any]], program: Program, book: RuleBook,

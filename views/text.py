@@ -14,7 +14,7 @@ from typing import Any
 from ..engine.facts import KIND_DATE, KIND_INT, KIND_MONEY, KIND_NUMBER
 from ..engine.i18n import Messages, error_message
 from ..engine.rulebook import Condition, Program, RuleBook
-from .explain import _typed, explain_line, flag_text, requirement, unit_value
+from .explain import _typed, explain_line, figure_label, flag_text, requirement, unit_value
 
 Data = dict[str, Any]
 
@@ -137,7 +137,7 @@ class _Renderer:
             unit = program.bound_units.get(bound.field)
             low, high = (unit_value(msgs, v, unit) for v in (bound.low, bound.high))
             shape = ("i" if bound.low_inclusive else "e") + ("i" if bound.high_inclusive else "e")
-            figure = msgs.t(f"field.{'.'.join(bound.field.replace('[*]', '').split('.')[-2:])}")
+            figure = figure_label(bound.field, msgs)
             paths = dict.fromkeys(fill_indices(bound.field, item) for joined in items for item in joined.split(";"))
             out.extend({"field": bound.field, "path": path, "figure": figure,
                         "range": msgs.t(f"range.{shape}", low=low, high=high)} for path in paths)
